@@ -1,0 +1,40 @@
+package dev.berth.core;
+
+/**
+ * What went wrong, in the registry's own terms. The HTTP layer maps each kind to its protocol's
+ * error code and status in one table.
+ */
+public enum ErrorKind {
+  /** The blob is not known to the repository. */
+  BLOB_UNKNOWN,
+  /** The upload session is in an invalid state or was used wrongly. */
+  BLOB_UPLOAD_INVALID,
+  /** No such upload session. */
+  BLOB_UPLOAD_UNKNOWN,
+  /** A claimed digest does not match the content, or is malformed. */
+  DIGEST_INVALID,
+  /** A manifest references a blob or manifest the repository does not have. */
+  MANIFEST_BLOB_UNKNOWN,
+  /** A manifest is malformed or fails validation. */
+  MANIFEST_INVALID,
+  /** No such manifest. */
+  MANIFEST_UNKNOWN,
+  /** The repository name is invalid. */
+  NAME_INVALID,
+  /** The repository is not known. */
+  NAME_UNKNOWN,
+  /** A size is wrong or a body too large. */
+  SIZE_INVALID,
+  /** A body exceeds the limit for its kind. */
+  TOO_LARGE,
+  /** A tag or other reference is malformed. */
+  TAG_INVALID,
+  /** A requested byte range or chunk offset cannot be satisfied. */
+  RANGE_INVALID,
+  /** The operation or media type is not supported. */
+  UNSUPPORTED,
+  /** A query parameter is malformed. */
+  PARAMETER_INVALID,
+  /** The storage backend failed; the client may retry. */
+  UNAVAILABLE
+}

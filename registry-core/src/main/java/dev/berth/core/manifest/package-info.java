@@ -1,0 +1,5 @@
+/** Manifest media types, parsing and validation. */
+@NullMarked
+package dev.berth.core.manifest;
+
+import org.jspecify.annotations.NullMarked;

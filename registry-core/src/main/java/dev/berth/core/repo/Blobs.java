@@ -1,0 +1,101 @@
+package dev.berth.core.repo;
+
+import static dev.berth.core.repo.Storage.io;
+
+import dev.berth.core.Digest;
+import dev.berth.core.ErrorKind;
+import dev.berth.core.RegistryException;
+import dev.berth.core.Repository;
+import dev.berth.storage.ObjectInfo;
+import dev.berth.storage.StorageDriver;
+import java.nio.channels.ReadableByteChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.Optional;
+
+/**
+ * Blobs as a repository sees them: a blob is served only through a repository that links it, so
+ * knowing a digest grants nothing.
+ */
+public final class Blobs {
+  private final StorageDriver driver;
+
+  Blobs(StorageDriver driver) {
+    this.driver = driver;
+  }
+
+  /** The blob if the repository links it and its data exists. */
+  public Optional<BlobInfo> stat(Repository repo, Digest digest) {
+    return io(
+        "reading blob " + digest,
+        () -> {
+          if (driver.stat(Paths.layerLink(repo, digest)).isEmpty()) {
+            return Optional.empty();
+          }
+          Optional<ObjectInfo> data = driver.stat(Paths.blobData(digest));
+          return data.map(info -> new BlobInfo(digest, info.size()));
+        });
+  }
+
+  /**
+   * The blob, which must be linked to the repository.
+   *
+   * @throws RegistryException {@link ErrorKind#BLOB_UNKNOWN}
+   */
+  public BlobInfo require(Repository repo, Digest digest) {
+    return stat(repo, digest)
+        .orElseThrow(
+            () ->
+                new RegistryException(
+                    ErrorKind.BLOB_UNKNOWN, "blob unknown to repository: " + digest));
+  }
+
+  /** Opens a blob's bytes from an offset; call {@link #require} first. */
+  public ReadableByteChannel open(BlobInfo blob, long offset) {
+    return io(
+        "opening blob " + blob.digest(),
+        () -> driver.reader(Paths.blobData(blob.digest()), offset));
+  }
+
+  /** A local file with the blob's bytes, for zero-copy transfer, if the driver has one. */
+  public Optional<Path> localFile(BlobInfo blob) {
+    return io(
+        "locating blob " + blob.digest(), () -> driver.localFile(Paths.blobData(blob.digest())));
+  }
+
+  /**
+   * Removes the blob from the repository; its data stays for other repositories until garbage
+   * collection.
+   *
+   * @throws RegistryException {@link ErrorKind#BLOB_UNKNOWN} if the repository does not link it
+   */
+  public void delete(Repository repo, Digest digest) {
+    boolean deleted =
+        io("deleting blob link " + digest, () -> driver.delete(Paths.layerDir(repo, digest)));
+    if (!deleted) {
+      throw new RegistryException(ErrorKind.BLOB_UNKNOWN, "blob unknown to repository: " + digest);
+    }
+  }
+
+  /**
+   * Links a blob that {@code from} serves into {@code target}.
+   *
+   * @return the blob, or empty when {@code from} cannot serve it (then nothing changed)
+   */
+  public Optional<BlobInfo> mount(Repository target, Repository from, Digest digest) {
+    Optional<BlobInfo> source = stat(from, digest);
+    source.ifPresent(blob -> link(target, digest));
+    return source;
+  }
+
+  /** Lets the repository serve a blob whose data is stored. */
+  void link(Repository repo, Digest digest) {
+    io(
+        "linking blob " + digest,
+        () -> {
+          driver.putContent(
+              Paths.layerLink(repo, digest), digest.toString().getBytes(StandardCharsets.UTF_8));
+          return null;
+        });
+  }
+}

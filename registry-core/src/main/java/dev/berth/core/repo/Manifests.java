@@ -1,0 +1,315 @@
+package dev.berth.core.repo;
+
+import static dev.berth.core.repo.Storage.io;
+
+import com.fasterxml.jackson.annotation.JsonInclude;
+import dev.berth.core.Descriptor;
+import dev.berth.core.Digest;
+import dev.berth.core.ErrorKind;
+import dev.berth.core.Reference;
+import dev.berth.core.RegistryException;
+import dev.berth.core.Repository;
+import dev.berth.core.Tag;
+import dev.berth.core.manifest.Manifest;
+import dev.berth.core.manifest.ManifestParser;
+import dev.berth.core.manifest.MediaTypes;
+import dev.berth.storage.StorageDriver;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.NoSuchFileException;
+import java.time.Clock;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * Manifests, tags and referrers of repositories.
+ *
+ * <p>A push is verify-then-commit: the manifest is parsed and every blob and child manifest it
+ * references must already be in the repository; then its bytes are stored content-addressed, its
+ * revision record written, the referrers entry of its subject written, and finally the tag moved.
+ * Each step is one atomic write, so a crash leaves at most an untagged, unreferenced revision.
+ */
+public final class Manifests {
+  private final StorageDriver driver;
+  private final Blobs blobs;
+  private final Clock clock;
+
+  Manifests(StorageDriver driver, Blobs blobs, Clock clock) {
+    this.driver = driver;
+    this.blobs = blobs;
+    this.clock = clock;
+  }
+
+  /**
+   * Validates and stores a manifest under a tag or digest.
+   *
+   * @param contentType the request's Content-Type, or null
+   * @throws RegistryException {@link ErrorKind#MANIFEST_INVALID}, {@link ErrorKind#TOO_LARGE},
+   *     {@link ErrorKind#DIGEST_INVALID} (body does not match a digest reference), {@link
+   *     ErrorKind#MANIFEST_BLOB_UNKNOWN}
+   */
+  public PutManifestResult put(
+      Repository repo, Reference reference, @Nullable String contentType, byte[] body) {
+    Manifest manifest = ManifestParser.parse(contentType, body);
+    Digest digest = manifest.digest();
+    if (reference instanceof Digest claimed) {
+      Digest actual = claimed.recompute(body);
+      if (!actual.equals(claimed)) {
+        throw new RegistryException(
+            ErrorKind.DIGEST_INVALID,
+            "manifest digest " + actual + " does not match reference " + claimed);
+      }
+      digest = claimed;
+    }
+    checkReferences(repo, manifest);
+    Digest stored = digest;
+    Descriptor subject = manifest.subject();
+    io(
+        "storing manifest " + stored,
+        () -> {
+          String data = Paths.blobData(stored);
+          if (driver.stat(data).isEmpty()) {
+            driver.putContent(data, body);
+          }
+          RevisionRecord record =
+              new RevisionRecord(
+                  manifest.mediaType(),
+                  body.length,
+                  clock.instant(),
+                  subject == null ? null : subject.digest().toString());
+          driver.putContent(Paths.revisionLink(repo, stored), Json.write(record));
+          if (subject != null) {
+            Descriptor referrer = manifest.asReferrer();
+            driver.putContent(
+                Paths.referrerLink(repo, subject.digest(), stored),
+                Json.write(ReferrerRecord.of(referrer, stored)));
+          }
+          if (reference instanceof Tag tag) {
+            driver.putContent(
+                Paths.tagLink(repo, tag), stored.toString().getBytes(StandardCharsets.UTF_8));
+          }
+          return null;
+        });
+    return new PutManifestResult(stored, subject == null ? null : subject.digest());
+  }
+
+  /**
+   * The manifest a tag or digest names.
+   *
+   * @throws RegistryException {@link ErrorKind#MANIFEST_UNKNOWN}
+   */
+  public StoredManifest get(Repository repo, Reference reference) {
+    Digest digest = resolve(repo, reference);
+    RevisionRecord record = revision(repo, digest).orElseThrow(() -> unknown(reference));
+    byte[] bytes =
+        io(
+            "reading manifest " + digest,
+            () -> {
+              try {
+                return driver.getContent(Paths.blobData(digest));
+              } catch (NoSuchFileException e) {
+                throw unknown(reference);
+              }
+            });
+    return new StoredManifest(record.mediaType(), digest, bytes);
+  }
+
+  /**
+   * Deletes a tag (only the tag), or a manifest by digest together with the tags pointing at it and
+   * its referrers entry.
+   *
+   * @throws RegistryException {@link ErrorKind#MANIFEST_UNKNOWN}
+   */
+  public void delete(Repository repo, Reference reference) {
+    if (reference instanceof Tag tag) {
+      boolean deleted = io("deleting tag " + tag, () -> driver.delete(Paths.tagDir(repo, tag)));
+      if (!deleted) {
+        throw unknown(reference);
+      }
+      return;
+    }
+    Digest digest = (Digest) reference;
+    RevisionRecord record = revision(repo, digest).orElseThrow(() -> unknown(reference));
+    io(
+        "deleting manifest " + digest,
+        () -> {
+          for (String name : driver.list(Paths.tagsDir(repo))) {
+            Tag tag = new Tag(name);
+            if (tagTarget(repo, tag).filter(digest::equals).isPresent()) {
+              driver.delete(Paths.tagDir(repo, tag));
+            }
+          }
+          if (record.subject() != null) {
+            Digest subject = Digest.parse(record.subject());
+            driver.delete(Paths.referrerDir(repo, subject, digest));
+          }
+          driver.delete(Paths.revisionDir(repo, digest));
+          return null;
+        });
+  }
+
+  /**
+   * A page of the repository's tags in lexical order.
+   *
+   * @throws RegistryException {@link ErrorKind#NAME_UNKNOWN} when the repository does not exist
+   */
+  public Page<String> tags(Repository repo, @Nullable Integer limit, @Nullable String last) {
+    List<String> names = io("listing tags", () -> driver.list(Paths.tagsDir(repo)));
+    if (names.isEmpty() && !exists(repo)) {
+      throw new RegistryException(
+          ErrorKind.NAME_UNKNOWN, "repository name not known: " + repo.name());
+    }
+    return Page.of(names, limit, last);
+  }
+
+  /** The manifests in the repository whose subject is the digest, optionally of one type. */
+  public List<Descriptor> referrers(
+      Repository repo, Digest subject, @Nullable String artifactType) {
+    List<Descriptor> result = new ArrayList<>();
+    io(
+        "listing referrers of " + subject,
+        () -> {
+          String dir = Paths.referrersDir(repo, subject);
+          for (String algorithm : driver.list(dir)) {
+            for (String hex : driver.list(dir + "/" + algorithm)) {
+              byte[] bytes;
+              try {
+                bytes = driver.getContent(dir + "/" + algorithm + "/" + hex + "/link");
+              } catch (NoSuchFileException e) {
+                continue; // deleted while listing
+              }
+              Descriptor d = Json.read(bytes, ReferrerRecord.class).toDescriptor();
+              if (artifactType == null || artifactType.equals(d.artifactType())) {
+                result.add(d);
+              }
+            }
+          }
+          return null;
+        });
+    return result;
+  }
+
+  /** Whether the repository holds anything: blobs, manifests, or upload sessions. */
+  public boolean exists(Repository repo) {
+    List<String> children = io("reading repository", () -> driver.list(Paths.repositoryRoot(repo)));
+    return children.contains(Paths.MANIFESTS_DIR) || children.contains(Paths.LAYERS_DIR);
+  }
+
+  private void checkReferences(Repository repo, Manifest manifest) {
+    if (manifest.config() != null) {
+      checkBlob(repo, manifest.config(), "config");
+    }
+    for (Descriptor layer : manifest.layers()) {
+      if (isNonDistributable(layer)) {
+        continue;
+      }
+      checkBlob(repo, layer, "layer");
+    }
+    for (Descriptor child : manifest.manifests()) {
+      if (revision(repo, child.digest()).isEmpty()) {
+        throw new RegistryException(
+            ErrorKind.MANIFEST_BLOB_UNKNOWN, "referenced manifest unknown: " + child.digest());
+      }
+    }
+  }
+
+  private void checkBlob(Repository repo, Descriptor descriptor, String role) {
+    BlobInfo blob =
+        blobs
+            .stat(repo, descriptor.digest())
+            .orElseThrow(
+                () ->
+                    new RegistryException(
+                        ErrorKind.MANIFEST_BLOB_UNKNOWN,
+                        role + " blob unknown to repository: " + descriptor.digest()));
+    if (blob.size() != descriptor.size()) {
+      throw new RegistryException(
+          ErrorKind.MANIFEST_INVALID,
+          role
+              + " "
+              + descriptor.digest()
+              + " has size "
+              + blob.size()
+              + ", manifest says "
+              + descriptor.size());
+    }
+  }
+
+  private static boolean isNonDistributable(Descriptor layer) {
+    return !layer.urls().isEmpty()
+        || MediaTypes.DOCKER_FOREIGN_LAYER.equals(layer.mediaType())
+        || layer.mediaType().startsWith(MediaTypes.OCI_NONDISTRIBUTABLE_PREFIX);
+  }
+
+  private Digest resolve(Repository repo, Reference reference) {
+    if (reference instanceof Digest digest) {
+      return digest;
+    }
+    return tagTarget(repo, (Tag) reference).orElseThrow(() -> unknown(reference));
+  }
+
+  private Optional<Digest> tagTarget(Repository repo, Tag tag) {
+    return io(
+        "reading tag " + tag,
+        () -> {
+          try {
+            String text =
+                new String(driver.getContent(Paths.tagLink(repo, tag)), StandardCharsets.UTF_8);
+            return Optional.of(Digest.parse(text.trim()));
+          } catch (NoSuchFileException e) {
+            return Optional.empty();
+          }
+        });
+  }
+
+  private Optional<RevisionRecord> revision(Repository repo, Digest digest) {
+    return io(
+        "reading manifest revision " + digest,
+        () -> {
+          try {
+            return Optional.of(
+                Json.read(
+                    driver.getContent(Paths.revisionLink(repo, digest)), RevisionRecord.class));
+          } catch (NoSuchFileException e) {
+            return Optional.empty();
+          }
+        });
+  }
+
+  private static RegistryException unknown(Reference reference) {
+    return new RegistryException(ErrorKind.MANIFEST_UNKNOWN, "manifest unknown: " + reference);
+  }
+
+  /** What a repository records of each manifest it holds. */
+  @JsonInclude(JsonInclude.Include.NON_NULL)
+  record RevisionRecord(String mediaType, long size, Instant pushedAt, @Nullable String subject) {}
+
+  /** A referrer's descriptor as stored. */
+  @JsonInclude(JsonInclude.Include.NON_EMPTY)
+  record ReferrerRecord(
+      String mediaType,
+      String digest,
+      long size,
+      @Nullable String artifactType,
+      @Nullable Map<String, String> annotations) {
+
+    static ReferrerRecord of(Descriptor d, Digest digest) {
+      return new ReferrerRecord(
+          d.mediaType(), digest.toString(), d.size(), d.artifactType(), d.annotations());
+    }
+
+    Descriptor toDescriptor() throws IOException {
+      return new Descriptor(
+          mediaType,
+          Digest.parse(digest),
+          size,
+          artifactType,
+          annotations == null ? Map.of() : annotations,
+          List.of());
+    }
+  }
+}

@@ -1,0 +1,52 @@
+package dev.berth.core.repo;
+
+import dev.berth.storage.StorageDriver;
+import java.time.Clock;
+import java.util.Objects;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * The registry's domain services over one storage driver, built with {@link #builder()}.
+ *
+ * @param blobs blob reads, deletes and mounts
+ * @param uploads blob upload sessions
+ * @param manifests manifests, tags and referrers
+ * @param catalog repository listing
+ */
+public record Registry(Blobs blobs, Uploads uploads, Manifests manifests, Catalog catalog) {
+
+  /** Starts building the services. */
+  public static Builder builder() {
+    return new Builder();
+  }
+
+  /** Builds {@link Registry}: a storage driver is required; the clock defaults to UTC. */
+  public static final class Builder {
+    private @Nullable StorageDriver storage;
+    private Clock clock = Clock.systemUTC();
+
+    private Builder() {}
+
+    /** The storage all services share. */
+    public Builder storage(StorageDriver storage) {
+      this.storage = storage;
+      return this;
+    }
+
+    /** The clock for push times and upload expiry. */
+    public Builder clock(Clock clock) {
+      this.clock = clock;
+      return this;
+    }
+
+    public Registry build() {
+      StorageDriver driver = Objects.requireNonNull(storage, "storage");
+      Blobs blobs = new Blobs(driver);
+      return new Registry(
+          blobs,
+          new Uploads(driver, blobs, clock),
+          new Manifests(driver, blobs, clock),
+          new Catalog(driver));
+    }
+  }
+}

@@ -1,0 +1,324 @@
+package dev.berth.core.repo;
+
+import static dev.berth.core.repo.Storage.io;
+
+import dev.berth.core.Digest;
+import dev.berth.core.ErrorKind;
+import dev.berth.core.RegistryException;
+import dev.berth.core.Repository;
+import dev.berth.storage.ObjectInfo;
+import dev.berth.storage.StorageDriver;
+import dev.berth.storage.StorageWriter;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.ReadableByteChannel;
+import java.nio.file.NoSuchFileException;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Map;
+import java.util.Optional;
+import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Pattern;
+import org.jspecify.annotations.Nullable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Blob upload sessions: bytes are staged under the repository, hashed while they stream, and on
+ * completion verified against the claimed digest and moved into content-addressed storage in one
+ * atomic step.
+ *
+ * <ol>
+ *   <li>{@link #start} creates the session (empty staged data and a start record).
+ *   <li>{@link #open} takes the session's lock, checks the client's offset against the staged size,
+ *       and returns an {@link UploadSession} that appends and hashes.
+ *   <li>{@link UploadSession#commit} fsyncs, compares digests, moves the data to {@code blobs/} (or
+ *       drops it when the blob is already stored), links it into the repository and removes the
+ *       session. A mismatch removes the session and commits nothing.
+ * </ol>
+ *
+ * <p>The running hash lives in memory; after a restart, or on another node, it is recomputed from
+ * the staged bytes when the session is next opened.
+ */
+public final class Uploads {
+  private static final Logger LOG = LoggerFactory.getLogger(Uploads.class);
+  private static final Pattern UUID_TEXT =
+      Pattern.compile("[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}");
+  private static final int REHASH_BUFFER_BYTES = 1 << 20;
+
+  /** How long a request waits for another request on the same session to finish. */
+  static final Duration LOCK_WAIT = Duration.ofSeconds(30);
+
+  private final StorageDriver driver;
+  private final Blobs blobs;
+  private final Clock clock;
+  private final Map<UUID, SessionState> states = new ConcurrentHashMap<>();
+
+  Uploads(StorageDriver driver, Blobs blobs, Clock clock) {
+    this.driver = driver;
+    this.blobs = blobs;
+    this.clock = clock;
+  }
+
+  /**
+   * Parses an upload ID from a URL.
+   *
+   * @throws RegistryException {@link ErrorKind#BLOB_UPLOAD_UNKNOWN} when it is not one of ours
+   */
+  public static UUID parseId(String text) {
+    if (!UUID_TEXT.matcher(text).matches()) {
+      throw new RegistryException(ErrorKind.BLOB_UPLOAD_UNKNOWN, "unknown upload: " + text);
+    }
+    return UUID.fromString(text);
+  }
+
+  /** Starts a new, empty upload session. */
+  public UploadStatus start(Repository repo) {
+    UUID id = UUID.randomUUID();
+    io(
+        "starting upload",
+        () -> {
+          driver.putContent(
+              Paths.uploadStartedAt(repo, id), Json.write(new StartRecord(clock.instant())));
+          driver.writer(Paths.uploadData(repo, id), false).close();
+          return null;
+        });
+    return new UploadStatus(id, 0);
+  }
+
+  /**
+   * The session's current size.
+   *
+   * @throws RegistryException {@link ErrorKind#BLOB_UPLOAD_UNKNOWN}
+   */
+  public UploadStatus status(Repository repo, UUID id) {
+    return new UploadStatus(id, stagedSize(repo, id));
+  }
+
+  /**
+   * Opens a session to append bytes.
+   *
+   * @param expectedOffset where the client says its bytes start, or null to append
+   * @throws RegistryException {@link ErrorKind#BLOB_UPLOAD_UNKNOWN}, or {@link
+   *     ErrorKind#RANGE_INVALID} when the offset is not the current size
+   */
+  public UploadSession open(Repository repo, UUID id, @Nullable Long expectedOffset) {
+    SessionState state = states.computeIfAbsent(id, k -> new SessionState());
+    acquire(state, id);
+    try {
+      long size = stagedSize(repo, id);
+      if (expectedOffset != null && expectedOffset != size) {
+        throw new RegistryException(
+            ErrorKind.RANGE_INVALID,
+            "chunk starts at " + expectedOffset + " but the upload holds " + size + " bytes");
+      }
+      if (state.hasher == null || state.hashedSize != size) {
+        rehash(repo, id, state);
+      }
+      StorageWriter writer =
+          io("opening upload " + id, () -> driver.writer(Paths.uploadData(repo, id), true));
+      return new UploadSession(this, repo, id, state, writer);
+    } catch (RuntimeException e) {
+      boolean gone = e instanceof RegistryException r && r.kind() == ErrorKind.BLOB_UPLOAD_UNKNOWN;
+      release(id, state, gone);
+      throw e;
+    }
+  }
+
+  /**
+   * Completes a session without a last chunk.
+   *
+   * @see UploadSession#commit(Digest)
+   */
+  public BlobInfo complete(Repository repo, UUID id, Digest digest) {
+    return open(repo, id, null).commit(digest);
+  }
+
+  /**
+   * Cancels a session and removes its bytes.
+   *
+   * @throws RegistryException {@link ErrorKind#BLOB_UPLOAD_UNKNOWN}
+   */
+  public void cancel(Repository repo, UUID id) {
+    SessionState state = states.computeIfAbsent(id, k -> new SessionState());
+    acquire(state, id);
+    try {
+      boolean deleted =
+          io("cancelling upload " + id, () -> driver.delete(Paths.uploadDir(repo, id)));
+      if (!deleted) {
+        throw unknown(id);
+      }
+    } finally {
+      states.remove(id);
+      state.lock.release();
+    }
+  }
+
+  /**
+   * Removes sessions of the registry's repositories started longer ago than {@code maxAge}.
+   *
+   * @return how many sessions were removed
+   */
+  public int expire(Iterable<Repository> repositories, Duration maxAge) {
+    Instant cutoff = clock.instant().minus(maxAge);
+    int removed = 0;
+    for (Repository repo : repositories) {
+      for (String name : io("listing uploads", () -> driver.list(Paths.uploadsDir(repo)))) {
+        Optional<UUID> id = tryParse(name);
+        if (id.isEmpty() || states.containsKey(id.get())) {
+          continue;
+        }
+        Instant started = startedAt(repo, id.get());
+        if (started.isBefore(cutoff)) {
+          io("expiring upload " + name, () -> driver.delete(Paths.uploadDir(repo, id.get())));
+          LOG.info("expired upload {} of {} started at {}", name, repo, started);
+          removed++;
+        }
+      }
+    }
+    return removed;
+  }
+
+  private Instant startedAt(Repository repo, UUID id) {
+    try {
+      return Json.read(driver.getContent(Paths.uploadStartedAt(repo, id)), StartRecord.class)
+          .startedAt();
+    } catch (IOException | RuntimeException e) {
+      // A session without a readable start record is a leftover of a crash: expire it.
+      return Instant.EPOCH;
+    }
+  }
+
+  BlobInfo commit(UploadSession session, Digest claimed) {
+    Repository repo = session.repo();
+    UUID id = session.id();
+    SessionState state = session.state();
+    String staged = Paths.uploadData(repo, id);
+    Digest actual;
+    if (claimed.algorithm() == Digest.Algorithm.SHA256) {
+      actual = Digest.of(Digest.Algorithm.SHA256, state.hasher.digest());
+      state.hasher = null;
+    } else {
+      actual = hashFile(staged, claimed.algorithm());
+    }
+    if (!actual.equals(claimed)) {
+      io("removing rejected upload " + id, () -> driver.delete(Paths.uploadDir(repo, id)));
+      throw new RegistryException(
+          ErrorKind.DIGEST_INVALID,
+          "provided digest " + claimed + " does not match uploaded content " + actual);
+    }
+    long size = state.hashedSize;
+    String target = Paths.blobData(claimed);
+    io(
+        "committing blob " + claimed,
+        () -> {
+          Optional<ObjectInfo> existing = driver.stat(target);
+          if (existing.isPresent() && existing.get().size() == size) {
+            driver.delete(Paths.uploadDir(repo, id));
+          } else {
+            driver.move(staged, target);
+            driver.delete(Paths.uploadDir(repo, id));
+          }
+          return null;
+        });
+    blobs.link(repo, claimed);
+    return new BlobInfo(claimed, size);
+  }
+
+  void release(UUID id, SessionState state, boolean finished) {
+    if (finished) {
+      states.remove(id);
+    }
+    state.lock.release();
+  }
+
+  private long stagedSize(Repository repo, UUID id) {
+    return io("reading upload " + id, () -> driver.stat(Paths.uploadData(repo, id)))
+        .orElseThrow(() -> unknown(id))
+        .size();
+  }
+
+  private void rehash(Repository repo, UUID id, SessionState state) {
+    var hasher = Digest.Algorithm.SHA256.newHasher();
+    long total =
+        io(
+            "rehashing upload " + id,
+            () -> {
+              long n = 0;
+              try (ReadableByteChannel in = driver.reader(Paths.uploadData(repo, id), 0)) {
+                ByteBuffer buffer = ByteBuffer.allocate(REHASH_BUFFER_BYTES);
+                int read;
+                while ((read = in.read(buffer)) >= 0) {
+                  buffer.flip();
+                  hasher.update(buffer);
+                  buffer.clear();
+                  n += read;
+                }
+              } catch (NoSuchFileException e) {
+                throw unknown(id);
+              }
+              return n;
+            });
+    state.hasher = hasher;
+    state.hashedSize = total;
+  }
+
+  private Digest hashFile(String path, Digest.Algorithm algorithm) {
+    var hasher = algorithm.newHasher();
+    return io(
+        "hashing " + path,
+        () -> {
+          try (ReadableByteChannel in = driver.reader(path, 0)) {
+            ByteBuffer buffer = ByteBuffer.allocate(REHASH_BUFFER_BYTES);
+            while (in.read(buffer) >= 0) {
+              buffer.flip();
+              hasher.update(buffer);
+              buffer.clear();
+            }
+          }
+          return Digest.of(algorithm, hasher.digest());
+        });
+  }
+
+  private static void acquire(SessionState state, UUID id) {
+    try {
+      if (!state.lock.tryAcquire(LOCK_WAIT.toMillis(), TimeUnit.MILLISECONDS)) {
+        throw new RegistryException(
+            ErrorKind.BLOB_UPLOAD_INVALID, "upload " + id + " is in use by another request");
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new RegistryException(ErrorKind.UNAVAILABLE, "interrupted");
+    }
+  }
+
+  private static Optional<UUID> tryParse(String name) {
+    return UUID_TEXT.matcher(name).matches()
+        ? Optional.of(UUID.fromString(name))
+        : Optional.empty();
+  }
+
+  private static RegistryException unknown(UUID id) {
+    return new RegistryException(ErrorKind.BLOB_UPLOAD_UNKNOWN, "unknown upload: " + id);
+  }
+
+  /** What a session's start record holds. */
+  record StartRecord(Instant startedAt) {}
+
+  /** In-memory state of a session: its lock and running hash. */
+  static final class SessionState {
+    final Semaphore lock = new Semaphore(1);
+    java.security.@Nullable MessageDigest hasher;
+    long hashedSize;
+
+    void update(ByteBuffer bytes) {
+      int n = bytes.remaining();
+      hasher.update(bytes);
+      hashedSize += n;
+    }
+  }
+}

@@ -1,0 +1,134 @@
+package dev.berth.http;
+
+import dev.berth.core.RegistryId;
+import dev.berth.core.repo.Registry;
+import dev.berth.http.oci.OciApi;
+import dev.berth.http.server.HttpServer;
+import dev.berth.http.server.Router;
+import dev.berth.storage.StorageDriver;
+import dev.berth.storage.fs.FilesystemDriver;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The composition root: builds storage, domain services, routes and the server from a {@link
+ * ServerConfig}, starts the background jobs, and stops everything on {@link #close()}.
+ */
+public final class Berth implements AutoCloseable {
+  private static final Logger LOG = LoggerFactory.getLogger(Berth.class);
+
+  private final StorageDriver storage;
+  private final Registry registry;
+  private final ExecutorService workers;
+  private final ScheduledExecutorService jobs;
+  private final HttpServer server;
+
+  private Berth(
+      StorageDriver storage,
+      Registry registry,
+      ExecutorService workers,
+      ScheduledExecutorService jobs,
+      HttpServer server) {
+    this.storage = storage;
+    this.registry = registry;
+    this.workers = workers;
+    this.jobs = jobs;
+    this.server = server;
+  }
+
+  /** Starts a server on filesystem storage as configured. */
+  public static Berth start(ServerConfig config) throws IOException, InterruptedException {
+    return start(config, new FilesystemDriver(config.dataDir()));
+  }
+
+  /** Starts a server on the given storage. */
+  public static Berth start(ServerConfig config, StorageDriver storage)
+      throws InterruptedException {
+    Registry registry = Registry.builder().storage(storage).build();
+    OciApi oci = new OciApi(registry, config.defaultRegistry());
+    Router router = new Router(oci.routes(), oci.errors());
+    ExecutorService workers =
+        Executors.newFixedThreadPool(config.workerThreads(), named("berth-worker", false));
+    ScheduledExecutorService jobs =
+        Executors.newSingleThreadScheduledExecutor(named("berth-jobs", true));
+    HttpServer server;
+    try {
+      server =
+          HttpServer.start(config.bind(), config.port(), router, workers, OciApi.COMMON_HEADERS);
+    } catch (InterruptedException | RuntimeException e) {
+      workers.shutdownNow();
+      jobs.shutdownNow();
+      throw e;
+    }
+    Berth berth = new Berth(storage, registry, workers, jobs, server);
+    long sweep = config.uploadSweepInterval().toMillis();
+    jobs.scheduleWithFixedDelay(
+        () -> berth.expireUploads(config), sweep, sweep, TimeUnit.MILLISECONDS);
+    InetSocketAddress address = server.address();
+    LOG.info(
+        "Berth listening on http://{}:{} ({}), storage: {}, registry {}",
+        address.getHostString(),
+        address.getPort(),
+        server.transport(),
+        storage.describe(),
+        config.defaultRegistry());
+    return berth;
+  }
+
+  /** Removes upload sessions older than the configured expiry; runs on the jobs thread. */
+  void expireUploads(ServerConfig config) {
+    try {
+      RegistryId id = config.defaultRegistry();
+      int removed = registry.uploads().expire(registry.catalog().all(id), config.uploadExpiry());
+      if (removed > 0) {
+        LOG.info("expired {} abandoned upload(s)", removed);
+      }
+    } catch (RuntimeException e) {
+      LOG.error("upload expiry failed", e);
+    }
+  }
+
+  /** The address the server listens on. */
+  public InetSocketAddress address() {
+    return server.address();
+  }
+
+  /** The domain services, for tests and embedding. */
+  public Registry registry() {
+    return registry;
+  }
+
+  @Override
+  public void close() {
+    server.close();
+    jobs.shutdownNow();
+    workers.shutdown();
+    try {
+      if (!workers.awaitTermination(5, TimeUnit.SECONDS)) {
+        workers.shutdownNow();
+      }
+      storage.close();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    } catch (IOException e) {
+      LOG.warn("closing storage failed", e);
+    }
+  }
+
+  private static ThreadFactory named(String prefix, boolean daemon) {
+    AtomicInteger n = new AtomicInteger();
+    return r -> {
+      Thread t = new Thread(r, prefix + "-" + n.incrementAndGet());
+      t.setDaemon(daemon);
+      return t;
+    };
+  }
+}

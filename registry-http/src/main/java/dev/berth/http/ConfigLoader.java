@@ -1,0 +1,264 @@
+package dev.berth.http;
+
+import com.fasterxml.jackson.annotation.JsonProperty;
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import dev.berth.core.RegistryId;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * Builds the {@link ServerConfig} from, in rising precedence: defaults, the YAML config file,
+ * environment variables ({@code BERTH_*}), command-line flags. See {@code docs/configuration.md}.
+ */
+public final class ConfigLoader {
+  private static final Pattern DURATION = Pattern.compile("(\\d+)(ms|s|m|h|d)");
+
+  /** Flags and their environment variables. */
+  enum Option {
+    CONFIG("--config", "BERTH_CONFIG"),
+    BIND("--bind", "BERTH_BIND"),
+    PORT("--port", "BERTH_PORT"),
+    DATA_DIR("--data-dir", "BERTH_DATA_DIR"),
+    LOG_LEVEL("--log-level", "BERTH_LOG_LEVEL");
+
+    final String flag;
+    final String env;
+
+    Option(String flag, String env) {
+      this.flag = flag;
+      this.env = env;
+    }
+  }
+
+  /** The usage text for {@code --help}. */
+  public static final String USAGE =
+      """
+      Usage: java -jar berth.jar [options]
+
+        --port N          port to listen on (default 5000; env BERTH_PORT)
+        --bind ADDRESS    address to listen on (default 0.0.0.0; env BERTH_BIND)
+        --data-dir DIR    storage root (default ./data; env BERTH_DATA_DIR)
+        --config FILE     YAML config file (env BERTH_CONFIG)
+        --log-level LEVEL trace, debug, info, warn or error (default info; env BERTH_LOG_LEVEL)
+        --help            print this text
+      """;
+
+  private ConfigLoader() {}
+
+  /** Thrown for a bad flag, variable or file; the message says which. */
+  public static final class ConfigException extends Exception {
+    private static final long serialVersionUID = 1L;
+
+    ConfigException(String message) {
+      super(message);
+    }
+
+    ConfigException(String message, Throwable cause) {
+      super(message, cause);
+    }
+  }
+
+  /**
+   * Merges defaults, file, environment and flags.
+   *
+   * @param args command-line arguments
+   * @param env environment variables
+   */
+  public static ServerConfig load(List<String> args, Map<String, String> env)
+      throws ConfigException {
+    Map<Option, String> values = new HashMap<>();
+    for (Option option : Option.values()) {
+      String fromEnv = env.get(option.env);
+      if (fromEnv != null && !fromEnv.isBlank()) {
+        values.put(option, fromEnv);
+      }
+    }
+    for (int i = 0; i < args.size(); i++) {
+      String arg = args.get(i);
+      String value = null;
+      int eq = arg.indexOf('=');
+      String flag = eq > 0 ? arg.substring(0, eq) : arg;
+      if (eq > 0) {
+        value = arg.substring(eq + 1);
+      }
+      Option option = null;
+      for (Option o : Option.values()) {
+        if (o.flag.equals(flag)) {
+          option = o;
+        }
+      }
+      if (option == null) {
+        throw new ConfigException("unknown option: " + arg + "\n\n" + USAGE);
+      }
+      if (value == null) {
+        if (i + 1 >= args.size()) {
+          throw new ConfigException("option " + flag + " needs a value");
+        }
+        value = args.get(++i);
+      }
+      values.put(option, value);
+    }
+
+    ServerConfig base = ServerConfig.defaults();
+    FileConfig file =
+        values.containsKey(Option.CONFIG) ? readFile(Path.of(values.get(Option.CONFIG))) : null;
+    String bind = base.bind();
+    int port = base.port();
+    Path dataDir = base.dataDir();
+    String logLevel = base.logLevel();
+    RegistryId registry = base.defaultRegistry();
+    Duration expiry = base.uploadExpiry();
+    Duration sweep = base.uploadSweepInterval();
+    int workers = base.workerThreads();
+    if (file != null) {
+      if (file.server != null) {
+        bind = orElse(file.server.bind, bind);
+        port = file.server.port != null ? file.server.port : port;
+        workers = file.server.workerThreads != null ? file.server.workerThreads : workers;
+      }
+      if (file.storage != null && file.storage.filesystem != null) {
+        dataDir =
+            file.storage.filesystem.root != null ? Path.of(file.storage.filesystem.root) : dataDir;
+      }
+      if (file.log != null) {
+        logLevel = orElse(file.log.level, logLevel);
+      }
+      if (file.registry != null) {
+        registry =
+            registryId(
+                orElse(file.registry.account, registry.account()),
+                orElse(file.registry.region, registry.region()));
+      }
+      if (file.uploads != null) {
+        expiry =
+            file.uploads.expireAfter != null
+                ? duration("uploads.expireAfter", file.uploads.expireAfter)
+                : expiry;
+        sweep =
+            file.uploads.sweepInterval != null
+                ? duration("uploads.sweepInterval", file.uploads.sweepInterval)
+                : sweep;
+      }
+    }
+    bind = values.getOrDefault(Option.BIND, bind);
+    if (values.containsKey(Option.PORT)) {
+      port = port(values.get(Option.PORT));
+    }
+    if (values.containsKey(Option.DATA_DIR)) {
+      dataDir = Path.of(values.get(Option.DATA_DIR));
+    }
+    logLevel = values.getOrDefault(Option.LOG_LEVEL, logLevel).toLowerCase(Locale.ROOT);
+    if (!List.of("trace", "debug", "info", "warn", "error", "off").contains(logLevel)) {
+      throw new ConfigException("log level must be trace, debug, info, warn or error: " + logLevel);
+    }
+    try {
+      return new ServerConfig(bind, port, dataDir, logLevel, registry, expiry, sweep, workers);
+    } catch (IllegalArgumentException e) {
+      throw new ConfigException(e.getMessage(), e);
+    }
+  }
+
+  private static RegistryId registryId(String account, String region) throws ConfigException {
+    try {
+      return new RegistryId(account, region);
+    } catch (IllegalArgumentException e) {
+      throw new ConfigException("registry: " + e.getMessage(), e);
+    }
+  }
+
+  private static int port(String text) throws ConfigException {
+    try {
+      return Integer.parseInt(text.trim());
+    } catch (NumberFormatException e) {
+      throw new ConfigException("port must be a number: " + text, e);
+    }
+  }
+
+  /** Parses {@code 90s}, {@code 30m}, {@code 24h}, {@code 7d}, {@code 500ms} or ISO-8601. */
+  static Duration duration(String key, String text) throws ConfigException {
+    Matcher m = DURATION.matcher(text.trim());
+    if (m.matches()) {
+      long n = Long.parseLong(m.group(1));
+      return switch (m.group(2)) {
+        case "ms" -> Duration.ofMillis(n);
+        case "s" -> Duration.ofSeconds(n);
+        case "m" -> Duration.ofMinutes(n);
+        case "h" -> Duration.ofHours(n);
+        default -> Duration.ofDays(n);
+      };
+    }
+    try {
+      return Duration.parse(text.trim());
+    } catch (RuntimeException e) {
+      throw new ConfigException(key + ": not a duration: " + text, e);
+    }
+  }
+
+  private static String orElse(@Nullable String value, String fallback) {
+    return value != null ? value : fallback;
+  }
+
+  private static FileConfig readFile(Path path) throws ConfigException {
+    ObjectMapper yaml =
+        new ObjectMapper(new YAMLFactory())
+            .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES);
+    try {
+      byte[] bytes = Files.readAllBytes(path);
+      if (bytes.length == 0) {
+        return new FileConfig();
+      }
+      FileConfig config = yaml.readValue(bytes, FileConfig.class);
+      return config == null ? new FileConfig() : config;
+    } catch (IOException e) {
+      throw new ConfigException("cannot read config file " + path + ": " + e.getMessage(), e);
+    }
+  }
+
+  /** The YAML file's shape. */
+  static final class FileConfig {
+    @JsonProperty @Nullable Server server;
+    @JsonProperty @Nullable StorageSection storage;
+    @JsonProperty @Nullable Log log;
+    @JsonProperty @Nullable RegistrySection registry;
+    @JsonProperty @Nullable UploadsSection uploads;
+  }
+
+  static final class Server {
+    @JsonProperty @Nullable String bind;
+    @JsonProperty @Nullable Integer port;
+    @JsonProperty @Nullable Integer workerThreads;
+  }
+
+  static final class StorageSection {
+    @JsonProperty @Nullable Filesystem filesystem;
+  }
+
+  static final class Filesystem {
+    @JsonProperty @Nullable String root;
+  }
+
+  static final class Log {
+    @JsonProperty @Nullable String level;
+  }
+
+  static final class RegistrySection {
+    @JsonProperty @Nullable String account;
+    @JsonProperty @Nullable String region;
+  }
+
+  static final class UploadsSection {
+    @JsonProperty @Nullable String expireAfter;
+    @JsonProperty @Nullable String sweepInterval;
+  }
+}

@@ -1,0 +1,450 @@
+package dev.berth.http.server;
+
+import dev.berth.core.RegistryException;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.CompositeByteBuf;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.ChannelFuture;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.DefaultFileRegion;
+import io.netty.handler.codec.http.DefaultFullHttpResponse;
+import io.netty.handler.codec.http.DefaultHttpResponse;
+import io.netty.handler.codec.http.HttpChunkedInput;
+import io.netty.handler.codec.http.HttpContent;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpHeaderValues;
+import io.netty.handler.codec.http.HttpMethod;
+import io.netty.handler.codec.http.HttpRequest;
+import io.netty.handler.codec.http.HttpResponse;
+import io.netty.handler.codec.http.HttpResponseStatus;
+import io.netty.handler.codec.http.HttpUtil;
+import io.netty.handler.codec.http.HttpVersion;
+import io.netty.handler.codec.http.LastHttpContent;
+import io.netty.handler.codec.http.QueryStringDecoder;
+import io.netty.handler.stream.ChunkedNioStream;
+import io.netty.util.ReferenceCountUtil;
+import java.io.IOException;
+import java.nio.channels.FileChannel;
+import java.nio.file.StandardOpenOption;
+import java.util.Map;
+import java.util.Queue;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.Executor;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.jspecify.annotations.Nullable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Serves one connection with explicit backpressure. Auto-read is off: the event loop only queues
+ * decoded HTTP objects; one drain task at a time processes them in order on the worker executor (so
+ * blocking storage I/O never runs on the event loop) and asks the socket for more bytes only after
+ * everything queued has been consumed. A request body is therefore never read faster than storage
+ * absorbs it, and memory per connection is bounded by one socket read.
+ *
+ * <ol>
+ *   <li>Headers arrive: the route and endpoint are chosen; a streaming endpoint's sink is opened.
+ *   <li>Body chunks arrive: streamed to the sink, collected up to a limit, or dropped.
+ *   <li>The last chunk arrives: the response is produced and written; the access log line is
+ *       written when the response is fully sent.
+ * </ol>
+ *
+ * <p>An error before the body ends is answered after the rest of the body was discarded, so the
+ * client sees the status instead of a reset; a buffered body over its limit is answered at once and
+ * the connection closed.
+ */
+public final class ConnectionHandler extends ChannelInboundHandlerAdapter {
+  private static final Logger LOG = LoggerFactory.getLogger(ConnectionHandler.class);
+  private static final Object CLOSED = new Object();
+
+  private final Router router;
+  private final Executor worker;
+  private final Map<String, String> commonHeaders;
+  private final Queue<Object> inbox = new ConcurrentLinkedQueue<>();
+  private final AtomicBoolean draining = new AtomicBoolean();
+  private @Nullable ChannelHandlerContext ctx;
+
+  // Confined to the drain task (one at a time).
+  private @Nullable InFlight current;
+  private boolean closed;
+
+  /**
+   * @param router the route table
+   * @param worker runs request processing and storage I/O
+   * @param commonHeaders headers every response carries
+   */
+  public ConnectionHandler(Router router, Executor worker, Map<String, String> commonHeaders) {
+    this.router = router;
+    this.worker = worker;
+    this.commonHeaders = Map.copyOf(commonHeaders);
+  }
+
+  @Override
+  public void channelActive(ChannelHandlerContext ctx) {
+    this.ctx = ctx;
+    ctx.read();
+  }
+
+  @Override
+  public void channelRead(ChannelHandlerContext ctx, Object msg) {
+    inbox.add(msg);
+    schedule();
+  }
+
+  @Override
+  public void channelInactive(ChannelHandlerContext ctx) {
+    inbox.add(CLOSED);
+    schedule();
+    ctx.fireChannelInactive();
+  }
+
+  @Override
+  public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+    if (cause instanceof IOException) {
+      LOG.debug("connection {} failed: {}", ctx.channel().remoteAddress(), cause.toString());
+    } else {
+      LOG.warn("connection {} failed", ctx.channel().remoteAddress(), cause);
+    }
+    ctx.close();
+  }
+
+  private void schedule() {
+    if (draining.compareAndSet(false, true)) {
+      worker.execute(this::drain);
+    }
+  }
+
+  private void drain() {
+    for (; ; ) {
+      Object msg;
+      while ((msg = inbox.poll()) != null) {
+        try {
+          process(msg);
+        } catch (RuntimeException e) {
+          LOG.error("unexpected failure processing a request", e);
+          closeNow();
+        } finally {
+          if (msg != CLOSED) {
+            ReferenceCountUtil.release(msg);
+          }
+        }
+      }
+      draining.set(false);
+      if (inbox.isEmpty() || !draining.compareAndSet(false, true)) {
+        break;
+      }
+    }
+    if (!closed) {
+      ChannelHandlerContext c = ctx;
+      if (c != null) {
+        c.read();
+      }
+    }
+  }
+
+  private void process(Object msg) {
+    if (msg == CLOSED) {
+      closed = true;
+      if (current != null) {
+        current.abort();
+        current = null;
+      }
+      return;
+    }
+    if (closed) {
+      return;
+    }
+    if (msg instanceof HttpRequest request) {
+      begin(request);
+    }
+    if (msg instanceof HttpContent content && current != null) {
+      InFlight flight = current;
+      flight.consume(content.content());
+      if (msg instanceof LastHttpContent) {
+        current = null;
+        flight.finish();
+      }
+    }
+  }
+
+  private void begin(HttpRequest request) {
+    long start = System.nanoTime();
+    if (current != null) {
+      current.abort();
+    }
+    InFlight flight = new InFlight(request, start);
+    current = flight;
+    if (request.decoderResult().isFailure()) {
+      flight.fail(
+          new HttpProblem(
+              HttpResponseStatus.BAD_REQUEST,
+              "malformed request: " + request.decoderResult().cause().getMessage()),
+          router.fallbackErrors(),
+          true);
+      return;
+    }
+    QueryStringDecoder uri;
+    try {
+      uri = new QueryStringDecoder(request.uri());
+      uri.path();
+    } catch (IllegalArgumentException e) {
+      flight.fail(
+          new HttpProblem(HttpResponseStatus.BAD_REQUEST, "malformed request URI"),
+          router.fallbackErrors(),
+          false);
+      return;
+    }
+    var match = router.match(uri.path());
+    if (match.isEmpty()) {
+      flight.fail(
+          new HttpProblem(HttpResponseStatus.NOT_FOUND, "unknown API route: " + uri.path()),
+          router.fallbackErrors(),
+          false);
+      return;
+    }
+    Route route = match.get().route();
+    flight.errors = route.errors();
+    var endpoint = match.get().endpoint(request.method());
+    if (endpoint.isEmpty()) {
+      flight.fail(
+          new HttpProblem(
+              HttpResponseStatus.METHOD_NOT_ALLOWED,
+              request.method() + " is not allowed on " + uri.path(),
+              Map.of(HttpHeaderNames.ALLOW.toString(), match.get().allow())),
+          route.errors(),
+          false);
+      return;
+    }
+    flight.start(endpoint.get(), new Exchange(request, uri, match.get().params()));
+  }
+
+  private void closeNow() {
+    closed = true;
+    if (current != null) {
+      current.abort();
+      current = null;
+    }
+    ChannelHandlerContext c = ctx;
+    if (c != null) {
+      c.close();
+    }
+  }
+
+  /** The request being received. */
+  private final class InFlight {
+    final HttpRequest request;
+    final long start;
+    final boolean keepAlive;
+    ErrorRenderer errors = router.fallbackErrors();
+    @Nullable Endpoint endpoint;
+    @Nullable Exchange exchange;
+    @Nullable BodySink sink;
+    @Nullable CompositeByteBuf buffer;
+    @Nullable Throwable failure;
+
+    InFlight(HttpRequest request, long start) {
+      this.request = request;
+      this.start = start;
+      this.keepAlive = HttpUtil.isKeepAlive(request);
+    }
+
+    void start(Endpoint endpoint, Exchange exchange) {
+      this.endpoint = endpoint;
+      this.exchange = exchange;
+      switch (endpoint.mode()) {
+        case DISCARD -> {}
+        case BUFFERED -> {
+          long declared = HttpUtil.getContentLength(request, -1L);
+          if (declared > endpoint.maxBodyBytes()) {
+            fail(tooLarge(endpoint), errors, true);
+            return;
+          }
+          buffer = Unpooled.compositeBuffer(Integer.MAX_VALUE);
+        }
+        case STREAMING -> {
+          try {
+            sink = endpoint.streaming().begin(exchange);
+          } catch (Exception e) {
+            failure = e;
+          }
+        }
+      }
+    }
+
+    void consume(ByteBuf chunk) {
+      if (failure != null || endpoint == null || !chunk.isReadable()) {
+        return;
+      }
+      try {
+        if (buffer != null) {
+          if (buffer.readableBytes() + (long) chunk.readableBytes() > endpoint.maxBodyBytes()) {
+            fail(tooLarge(endpoint), errors, true);
+            return;
+          }
+          buffer.addComponent(true, chunk.retain());
+        } else if (sink != null) {
+          sink.write(chunk);
+        }
+      } catch (Exception e) {
+        failure = e;
+        abortSink();
+      }
+    }
+
+    void finish() {
+      if (failure != null || endpoint == null) {
+        respond(errors.render(failure == null ? new IllegalStateException() : failure), false);
+        return;
+      }
+      Response response;
+      try {
+        if (sink != null) {
+          BodySink s = sink;
+          sink = null;
+          response = s.finish();
+        } else {
+          if (buffer != null) {
+            byte[] bytes = new byte[buffer.readableBytes()];
+            buffer.readBytes(bytes);
+            buffer.release();
+            buffer = null;
+            exchange.body(bytes);
+          }
+          response = endpoint.handler().handle(exchange);
+        }
+      } catch (Exception e) {
+        abortSink();
+        response = errors.render(e);
+      }
+      respond(response, false);
+    }
+
+    /**
+     * Records a failure: answered now and the connection closed when {@code closeNow}, else
+     * answered once the body has been discarded.
+     */
+    void fail(Throwable problem, ErrorRenderer renderer, boolean closeNow) {
+      this.errors = renderer;
+      this.failure = problem;
+      abortSink();
+      if (closeNow) {
+        current = null;
+        respond(renderer.render(problem), true);
+        closed = true;
+      }
+    }
+
+    void abort() {
+      abortSink();
+    }
+
+    private void abortSink() {
+      if (sink != null) {
+        BodySink s = sink;
+        sink = null;
+        s.abort();
+      }
+      if (buffer != null) {
+        buffer.release();
+        buffer = null;
+      }
+    }
+
+    private void respond(Response response, boolean close) {
+      write(this, response, close || !keepAlive);
+    }
+  }
+
+  private static HttpProblem tooLarge(Endpoint endpoint) {
+    return new HttpProblem(
+        HttpResponseStatus.REQUEST_ENTITY_TOO_LARGE,
+        "request body exceeds " + endpoint.maxBodyBytes() + " bytes");
+  }
+
+  private void write(InFlight flight, Response response, boolean close) {
+    ChannelHandlerContext c = ctx;
+    if (c == null) {
+      return;
+    }
+    boolean head = HttpMethod.HEAD.equals(flight.request.method());
+    Response.Body body = response.body();
+    boolean sendBody = !head && !response.isLengthOnly();
+    long length = body.length();
+    HttpResponse head0;
+    var status = response.status();
+    if (!sendBody || body instanceof Response.Empty || body instanceof Response.Bytes) {
+      ByteBuf content =
+          sendBody && body instanceof Response.Bytes bytes
+              ? Unpooled.wrappedBuffer(bytes.bytes())
+              : Unpooled.EMPTY_BUFFER;
+      head0 = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, status, content);
+    } else {
+      head0 = new DefaultHttpResponse(HttpVersion.HTTP_1_1, status);
+    }
+    head0.headers().add(response.headers());
+    commonHeaders.forEach(head0.headers()::set);
+    if (status.code() != 204 && status.code() != 304) {
+      head0.headers().set(HttpHeaderNames.CONTENT_LENGTH, length);
+    } else {
+      head0.headers().remove(HttpHeaderNames.CONTENT_LENGTH);
+    }
+    if (close) {
+      head0.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
+    } else if (flight.request.protocolVersion().equals(HttpVersion.HTTP_1_0)) {
+      head0.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.KEEP_ALIVE);
+    }
+    ChannelFuture done;
+    long sent = sendBody ? length : 0;
+    if (head0 instanceof DefaultFullHttpResponse) {
+      done = c.writeAndFlush(head0);
+    } else if (body instanceof Response.FileRange file) {
+      FileChannel channel;
+      try {
+        channel = FileChannel.open(file.file(), StandardOpenOption.READ);
+      } catch (IOException e) {
+        LOG.error("cannot open {} for a response", file.file(), e);
+        closeNow();
+        return;
+      }
+      c.write(head0);
+      c.write(new DefaultFileRegion(channel, file.offset(), file.length()));
+      done = c.writeAndFlush(LastHttpContent.EMPTY_LAST_CONTENT);
+    } else {
+      Response.Stream stream = (Response.Stream) body;
+      c.write(head0);
+      done = c.writeAndFlush(new HttpChunkedInput(new ChunkedNioStream(stream.channel())));
+    }
+    String method = flight.request.method().name();
+    String uri = flight.request.uri();
+    int code = status.code();
+    done.addListener(
+        (ChannelFutureListener)
+            f -> {
+              if (!f.isSuccess()) {
+                LOG.debug("writing response to {} failed", f.channel().remoteAddress(), f.cause());
+              }
+              AccessLog.log(method, uri, code, f.isSuccess() ? sent : -1, flight.start);
+            });
+    if (close) {
+      done.addListener(ChannelFutureListener.CLOSE);
+    }
+    if (body instanceof Response.Stream stream && !sendBody) {
+      closeQuietly(stream);
+    }
+  }
+
+  private static void closeQuietly(Response.Stream stream) {
+    try {
+      stream.channel().close();
+    } catch (IOException e) {
+      LOG.debug("closing response stream failed", e);
+    }
+  }
+
+  /** Whether the failure is a protocol error rather than a defect. */
+  static boolean isExpected(Throwable t) {
+    return t instanceof RegistryException || t instanceof HttpProblem;
+  }
+}

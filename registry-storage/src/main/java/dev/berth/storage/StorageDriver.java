@@ -1,0 +1,98 @@
+package dev.berth.storage;
+
+import java.io.IOException;
+import java.nio.channels.ReadableByteChannel;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * A dumb store of byte objects addressed by slash-separated relative paths; it knows nothing of
+ * OCI.
+ *
+ * <p>Paths are validated by {@link StoragePath#check(String)}: relative, non-empty segments, none
+ * starting with a dot. Every method throws {@link IllegalArgumentException} for an invalid path
+ * before touching storage. A "directory" exists exactly while some object lies below it; no object
+ * lies at a directory's path or below another object, and a write that would break this fails with
+ * an {@link IOException} and changes nothing.
+ *
+ * <p>Durability contract: every method that writes returns only after the data is durable (the
+ * filesystem driver fsyncs the file and its directory), and no reader ever sees a partially written
+ * object: {@link #putContent}, {@link #createIfAbsent} and {@link #move} replace atomically.
+ * Objects being written through a {@link StorageWriter} are visible only at the writer's own path,
+ * which callers keep in a staging area.
+ */
+public interface StorageDriver extends AutoCloseable {
+
+  /** A short human description for logs, e.g. {@code filesystem /var/lib/berth}. */
+  String describe();
+
+  /** Returns the object's size and modification time, or empty when no object is at the path. */
+  Optional<ObjectInfo> stat(String path) throws IOException;
+
+  /**
+   * Returns the whole content of a small object.
+   *
+   * @throws java.nio.file.NoSuchFileException when no object is at the path
+   */
+  byte[] getContent(String path) throws IOException;
+
+  /** Atomically creates or replaces the object at the path with the given bytes, durably. */
+  void putContent(String path, byte[] content) throws IOException;
+
+  /**
+   * Atomically creates the object only if none is at the path.
+   *
+   * @return true if this call created it, false if an object was already there (unchanged)
+   */
+  boolean createIfAbsent(String path, byte[] content) throws IOException;
+
+  /**
+   * Opens the object for reading from the given offset; an offset at or past the end reads nothing.
+   *
+   * @throws java.nio.file.NoSuchFileException when no object is at the path
+   * @throws IllegalArgumentException when the offset is negative
+   */
+  ReadableByteChannel reader(String path, long offset) throws IOException;
+
+  /**
+   * Opens a writer at the path, creating the object at once; with {@code append} it continues an
+   * existing object (or starts an empty one), otherwise it truncates. At most one writer per path
+   * may be open at a time.
+   */
+  StorageWriter writer(String path, boolean append) throws IOException;
+
+  /**
+   * Atomically moves an object to a new path, replacing any object there; durable on return.
+   * Directories cannot be moved.
+   *
+   * @throws java.nio.file.NoSuchFileException when no object is at {@code from}
+   */
+  void move(String from, String to) throws IOException;
+
+  /**
+   * Deletes the object at the path, or everything below it when the path is a directory.
+   *
+   * @return true if anything was deleted
+   */
+  boolean delete(String path) throws IOException;
+
+  /**
+   * Lists the names (not paths) of the direct children of a directory, objects and directories
+   * alike, in lexical ({@link String#compareTo}) order; empty when the directory does not exist or
+   * the path is an object. The root itself cannot be listed.
+   */
+  List<String> list(String directory) throws IOException;
+
+  /**
+   * Returns a local file holding the object's bytes unchanged, for zero-copy transfer; empty when
+   * the driver has no such file (in-memory, remote stores).
+   */
+  default Optional<Path> localFile(String path) throws IOException {
+    StoragePath.check(path);
+    return Optional.empty();
+  }
+
+  @Override
+  default void close() throws IOException {}
+}

@@ -1,0 +1,5 @@
+/** In-memory storage driver for tests and throwaway registries. */
+@NullMarked
+package dev.berth.storage.memory;
+
+import org.jspecify.annotations.NullMarked;

@@ -1,0 +1,5 @@
+/** Storage SPI. */
+@NullMarked
+package dev.berth.storage;
+
+import org.jspecify.annotations.NullMarked;
