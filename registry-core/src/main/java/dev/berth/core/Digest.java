@@ -95,6 +95,10 @@ public final class Digest implements Reference, Comparable<Digest> {
 
   /** The digest of a finished hash. */
   public static Digest of(Algorithm algorithm, byte[] hash) {
+    if (hash.length * 2 != algorithm.hexLength) {
+      throw new IllegalArgumentException(
+          algorithm.id + " hash must be " + algorithm.hexLength / 2 + " bytes, not " + hash.length);
+    }
     return new Digest(algorithm, HexFormat.of().formatHex(hash));
   }
 

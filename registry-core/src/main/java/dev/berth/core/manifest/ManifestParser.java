@@ -75,7 +75,7 @@ public final class ManifestParser {
     String declared = optionalText(root, "mediaType");
     String mediaType = resolveMediaType(contentType, declared, root);
     JsonNode schemaVersion = root.get("schemaVersion");
-    if (schemaVersion == null || !schemaVersion.isIntegralNumber() || schemaVersion.asInt() != 2) {
+    if (schemaVersion == null || !schemaVersion.isInt() || schemaVersion.asInt() != 2) {
       throw invalid("schemaVersion must be 2");
     }
     if (!MediaTypes.OCI_MANIFEST.equals(mediaType)
@@ -88,7 +88,9 @@ public final class ManifestParser {
     if (artifactType != null && !MediaTypes.isValid(artifactType)) {
       throw invalid("invalid artifactType: " + artifactType);
     }
-    Descriptor subject = root.has("subject") ? descriptor(root.get("subject"), "subject") : null;
+    JsonNode subjectNode = root.get("subject");
+    Descriptor subject =
+        subjectNode == null || subjectNode.isNull() ? null : descriptor(subjectNode, "subject");
     Map<String, String> annotations = annotations(root.get("annotations"), "annotations");
     if (MediaTypes.INDEX_TYPES.contains(mediaType)) {
       if (root.has("config") || root.has("layers")) {

@@ -193,7 +193,7 @@ public final class Manifests {
     return result;
   }
 
-  /** Whether the repository holds anything: blobs, manifests, or upload sessions. */
+  /** Whether the repository holds blobs or manifests (upload sessions alone do not count). */
   public boolean exists(Repository repo) {
     List<String> children = io("reading repository", () -> driver.list(Paths.repositoryRoot(repo)));
     return children.contains(Paths.MANIFESTS_DIR) || children.contains(Paths.LAYERS_DIR);

@@ -27,7 +27,7 @@ public record Page<T>(List<T> items, @Nullable String next) {
       int i = java.util.Collections.binarySearch(sorted, last);
       from = i >= 0 ? i + 1 : -i - 1;
     }
-    int to = limit == null ? sorted.size() : Math.min(sorted.size(), from + limit);
+    int to = limit == null ? sorted.size() : (int) Math.min(sorted.size(), (long) from + limit);
     List<String> items = sorted.subList(Math.min(from, sorted.size()), Math.max(to, from));
     String next = to < sorted.size() && !items.isEmpty() ? items.get(items.size() - 1) : null;
     return new Page<>(items, next);

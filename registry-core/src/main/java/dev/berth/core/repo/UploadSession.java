@@ -21,6 +21,7 @@ public final class UploadSession implements AutoCloseable {
   private final Uploads.SessionState state;
   private final StorageWriter writer;
   private boolean done;
+  private boolean failed;
 
   UploadSession(
       Uploads uploads, Repository repo, UUID id, Uploads.SessionState state, StorageWriter writer) {
@@ -59,6 +60,7 @@ public final class UploadSession implements AutoCloseable {
       }
     } catch (IOException e) {
       // The staged file may now hold part of this buffer; force a rehash on next open.
+      failed = true;
       state.hasher = null;
       throw Storage.unavailable("writing upload " + id, e);
     }
@@ -105,6 +107,10 @@ public final class UploadSession implements AutoCloseable {
   private void checkOpen() {
     if (done) {
       throw new RegistryException(ErrorKind.BLOB_UPLOAD_INVALID, "upload session already ended");
+    }
+    if (failed) {
+      throw new RegistryException(
+          ErrorKind.UNAVAILABLE, "an earlier write to upload " + id + " failed; retry the request");
     }
   }
 }

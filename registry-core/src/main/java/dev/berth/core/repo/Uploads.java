@@ -169,14 +169,23 @@ public final class Uploads {
     for (Repository repo : repositories) {
       for (String name : io("listing uploads", () -> driver.list(Paths.uploadsDir(repo)))) {
         Optional<UUID> id = tryParse(name);
-        if (id.isEmpty() || states.containsKey(id.get())) {
+        if (id.isEmpty()) {
           continue;
         }
         Instant started = startedAt(repo, id.get());
-        if (started.isBefore(cutoff)) {
+        if (!started.isBefore(cutoff)) {
+          continue;
+        }
+        SessionState state = states.computeIfAbsent(id.get(), k -> new SessionState());
+        if (!state.lock.tryAcquire()) {
+          continue; // a request is using it right now
+        }
+        try {
           io("expiring upload " + name, () -> driver.delete(Paths.uploadDir(repo, id.get())));
           LOG.info("expired upload {} of {} started at {}", name, repo, started);
           removed++;
+        } finally {
+          release(id.get(), state, true);
         }
       }
     }

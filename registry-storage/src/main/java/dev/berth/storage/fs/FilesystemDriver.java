@@ -58,13 +58,17 @@ import org.slf4j.LoggerFactory;
  *
  * <p>The staging directory must be on the same filesystem as the objects (it is, below the root),
  * and that filesystem must support hard links and atomic renames. Temporary files left behind by a
- * crash stay in {@code .tmp} and are never visible as objects.
+ * crash stay in {@code .tmp}, are never visible as objects, and are removed when a driver is next
+ * opened on the root once they are older than {@link #STALE_STAGING_AGE}.
  */
 public final class FilesystemDriver implements StorageDriver {
   private static final Logger LOG = LoggerFactory.getLogger(FilesystemDriver.class);
 
   /** Name of the staging directory below the root; {@link StoragePath} never accepts it. */
   static final String STAGING_DIRECTORY = ".tmp";
+
+  /** Age after which a staging file can only be a leftover of a crash. */
+  static final java.time.Duration STALE_STAGING_AGE = java.time.Duration.ofHours(1);
 
   /** How often a write retries after a concurrent delete pruned its parent directory. */
   private static final int MAX_ATTEMPTS = 32;
@@ -82,6 +86,29 @@ public final class FilesystemDriver implements StorageDriver {
     Files.createDirectories(this.root);
     this.staging = this.root.resolve(STAGING_DIRECTORY);
     Files.createDirectories(staging);
+    removeStaleStagingFiles();
+  }
+
+  private void removeStaleStagingFiles() throws IOException {
+    java.time.Instant cutoff = java.time.Instant.now().minus(STALE_STAGING_AGE);
+    int removed = 0;
+    try (var files = Files.newDirectoryStream(staging)) {
+      for (Path file : files) {
+        try {
+          if (Files.getLastModifiedTime(file, LinkOption.NOFOLLOW_LINKS)
+              .toInstant()
+              .isBefore(cutoff)) {
+            Files.deleteIfExists(file);
+            removed++;
+          }
+        } catch (NoSuchFileException e) {
+          // removed concurrently
+        }
+      }
+    }
+    if (removed > 0) {
+      LOG.info("removed {} stale staging file(s) under {}", removed, staging);
+    }
   }
 
   /** The absolute, normalized root directory. */

@@ -36,6 +36,22 @@ class FilesystemDriverTest extends StorageDriverContract {
   }
 
   @Test
+  void staleStagingFilesOfACrashAreRemovedOnOpenFreshOnesKept() throws IOException {
+    Path staging = root().resolve(FilesystemDriver.STAGING_DIRECTORY);
+    Path stale = Files.writeString(staging.resolve("stale.tmp"), "left by a crash");
+    Files.setLastModifiedTime(
+        stale,
+        java.nio.file.attribute.FileTime.from(
+            java.time.Instant.now().minus(FilesystemDriver.STALE_STAGING_AGE).minusSeconds(60)));
+    Path fresh = Files.writeString(staging.resolve("fresh.tmp"), "being written");
+
+    try (FilesystemDriver reopened = new FilesystemDriver(root())) {
+      assertThat(stale).doesNotExist();
+      assertThat(fresh).exists();
+    }
+  }
+
+  @Test
   void relativeRootsAreMadeAbsolute() throws IOException {
     Path relative = Path.of("").toAbsolutePath().relativize(tempDir.resolve("relative"));
 
