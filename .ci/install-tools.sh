@@ -1,0 +1,64 @@
+#!/usr/bin/env bash
+# Installs and starts what the integration tests in src-it need on Debian bookworm, as root:
+# a Docker engine (docker.io), skopeo, and busybox-static (the rootfs of the test image that
+# DockerPushPullIT makes, since nothing can be pulled from Docker Hub).
+#
+# Idempotent: installs only missing packages, and starts dockerd only when `docker info` does
+# not answer already. dockerd runs as DESIGN.md says: vfs storage (works on any filesystem),
+# no iptables and no bridge (the sandbox has only loopback; tests use host networking).
+#
+# Env: DOCKERD_LOG  where dockerd logs (default /tmp/berth-dockerd.log)
+set -euo pipefail
+
+PACKAGES=(docker.io skopeo busybox-static)
+DOCKERD_LOG="${DOCKERD_LOG:-/tmp/berth-dockerd.log}"
+DOCKERD_READY_SECONDS=60
+
+log() { echo "[install-tools] $*" >&2; }
+
+if [ "$(id -u)" -ne 0 ]; then
+  log "must run as root (apt-get install, dockerd)"
+  exit 1
+fi
+
+missing=()
+for pkg in "${PACKAGES[@]}"; do
+  if ! dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q 'install ok installed'; then
+    missing+=("$pkg")
+  fi
+done
+
+if [ "${#missing[@]}" -gt 0 ]; then
+  log "installing: ${missing[*]}"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get -o DPkg::Lock::Timeout=300 update -q
+  apt-get -o DPkg::Lock::Timeout=300 install -y -q --no-install-recommends "${missing[@]}"
+else
+  log "already installed: ${PACKAGES[*]}"
+fi
+
+if docker info >/dev/null 2>&1; then
+  log "dockerd already running"
+else
+  log "starting dockerd, log: $DOCKERD_LOG"
+  nohup dockerd --storage-driver=vfs --iptables=false --bridge=none \
+    </dev/null >"$DOCKERD_LOG" 2>&1 &
+  ready=false
+  for _ in $(seq 1 "$DOCKERD_READY_SECONDS"); do
+    if docker info >/dev/null 2>&1; then
+      ready=true
+      break
+    fi
+    sleep 1
+  done
+  if [ "$ready" != true ]; then
+    log "dockerd not ready after ${DOCKERD_READY_SECONDS} s; end of $DOCKERD_LOG:"
+    tail -n 50 "$DOCKERD_LOG" >&2 || true
+    exit 1
+  fi
+  log "dockerd ready"
+fi
+
+log "$(docker version --format 'docker client {{.Client.Version}}, server {{.Server.Version}}')"
+log "$(skopeo --version)"
+log "busybox: $(command -v busybox)"
