@@ -106,15 +106,20 @@ public final class Berth implements AutoCloseable {
     return registry;
   }
 
+  /**
+   * Stops accepting connections, lets running requests finish (up to 5 s), then stops the event
+   * loops and closes storage.
+   */
   @Override
   public void close() {
-    server.close();
+    server.stopAccepting();
     jobs.shutdownNow();
     workers.shutdown();
     try {
       if (!workers.awaitTermination(5, TimeUnit.SECONDS)) {
         workers.shutdownNow();
       }
+      server.close();
       storage.close();
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();

@@ -59,6 +59,12 @@ public final class ConnectionHandler extends ChannelInboundHandlerAdapter {
   private static final Logger LOG = LoggerFactory.getLogger(ConnectionHandler.class);
   private static final Object CLOSED = new Object();
 
+  /**
+   * How much of a failed request's body is read and dropped so that the client sees the error
+   * status instead of a reset; past this the error is sent at once and the connection closed.
+   */
+  static final long MAX_DISCARD_BYTES = 64L * 1024 * 1024;
+
   private final Router router;
   private final Executor worker;
   private final Map<String, String> commonHeaders;
@@ -159,6 +165,22 @@ public final class ConnectionHandler extends ChannelInboundHandlerAdapter {
     if (msg instanceof HttpRequest request) {
       begin(request);
     }
+    if (msg instanceof HttpContent content
+        && !(msg instanceof HttpRequest)
+        && content.decoderResult().isFailure()) {
+      InFlight flight = current;
+      current = null;
+      HttpProblem problem =
+          new HttpProblem(
+              HttpResponseStatus.BAD_REQUEST,
+              "malformed request body: " + content.decoderResult().cause().getMessage());
+      if (flight != null) {
+        flight.fail(problem, router.fallbackErrors(), Answer.NOW_AND_CLOSE);
+      } else {
+        closeNow();
+      }
+      return;
+    }
     if (msg instanceof HttpContent content && current != null) {
       InFlight flight = current;
       flight.consume(content.content());
@@ -182,7 +204,7 @@ public final class ConnectionHandler extends ChannelInboundHandlerAdapter {
               HttpResponseStatus.BAD_REQUEST,
               "malformed request: " + request.decoderResult().cause().getMessage()),
           router.fallbackErrors(),
-          true);
+          Answer.NOW_AND_CLOSE);
       return;
     }
     QueryStringDecoder uri;
@@ -193,7 +215,7 @@ public final class ConnectionHandler extends ChannelInboundHandlerAdapter {
       flight.fail(
           new HttpProblem(HttpResponseStatus.BAD_REQUEST, "malformed request URI"),
           router.fallbackErrors(),
-          false);
+          Answer.AFTER_BODY);
       return;
     }
     var match = router.match(uri.path());
@@ -201,7 +223,7 @@ public final class ConnectionHandler extends ChannelInboundHandlerAdapter {
       flight.fail(
           new HttpProblem(HttpResponseStatus.NOT_FOUND, "unknown API route: " + uri.path()),
           router.fallbackErrors(),
-          false);
+          Answer.AFTER_BODY);
       return;
     }
     Route route = match.get().route();
@@ -214,7 +236,7 @@ public final class ConnectionHandler extends ChannelInboundHandlerAdapter {
               request.method() + " is not allowed on " + uri.path(),
               Map.of(HttpHeaderNames.ALLOW.toString(), match.get().allow())),
           route.errors(),
-          false);
+          Answer.AFTER_BODY);
       return;
     }
     flight.start(endpoint.get(), new Exchange(request, uri, match.get().params()));
@@ -243,6 +265,9 @@ public final class ConnectionHandler extends ChannelInboundHandlerAdapter {
     @Nullable BodySink sink;
     @Nullable CompositeByteBuf buffer;
     @Nullable Throwable failure;
+    long discarded;
+    boolean responded;
+    boolean lingering;
 
     InFlight(HttpRequest request, long start) {
       this.request = request;
@@ -258,7 +283,10 @@ public final class ConnectionHandler extends ChannelInboundHandlerAdapter {
         case BUFFERED -> {
           long declared = HttpUtil.getContentLength(request, -1L);
           if (declared > endpoint.maxBodyBytes()) {
-            fail(tooLarge(endpoint), errors, true);
+            fail(
+                tooLarge(endpoint),
+                errors,
+                declared > MAX_DISCARD_BYTES ? Answer.NOW_AND_CLOSE : Answer.NOW_THEN_DRAIN);
             return;
           }
           buffer = Unpooled.compositeBuffer(Integer.MAX_VALUE);
@@ -274,13 +302,25 @@ public final class ConnectionHandler extends ChannelInboundHandlerAdapter {
     }
 
     void consume(ByteBuf chunk) {
-      if (failure != null || endpoint == null || !chunk.isReadable()) {
+      if (failure != null || endpoint == null) {
+        discarded += chunk.readableBytes();
+        if (discarded > MAX_DISCARD_BYTES) {
+          // Too much to drain politely: answer now (if not yet done) and drop the connection.
+          fail(
+              failure == null ? new IllegalStateException() : failure,
+              errors,
+              Answer.NOW_AND_CLOSE);
+          closeNow();
+        }
+        return;
+      }
+      if (!chunk.isReadable()) {
         return;
       }
       try {
         if (buffer != null) {
           if (buffer.readableBytes() + (long) chunk.readableBytes() > endpoint.maxBodyBytes()) {
-            fail(tooLarge(endpoint), errors, true);
+            fail(tooLarge(endpoint), errors, Answer.AFTER_BODY);
             return;
           }
           buffer.addComponent(true, chunk.retain());
@@ -294,6 +334,10 @@ public final class ConnectionHandler extends ChannelInboundHandlerAdapter {
     }
 
     void finish() {
+      if (lingering) {
+        closeNow();
+        return;
+      }
       if (failure != null || endpoint == null) {
         respond(errors.render(failure == null ? new IllegalStateException() : failure), false);
         return;
@@ -321,18 +365,25 @@ public final class ConnectionHandler extends ChannelInboundHandlerAdapter {
       respond(response, false);
     }
 
-    /**
-     * Records a failure: answered now and the connection closed when {@code closeNow}, else
-     * answered once the body has been discarded.
-     */
-    void fail(Throwable problem, ErrorRenderer renderer, boolean closeNow) {
+    /** Records a failure and answers it as {@code answer} says. */
+    void fail(Throwable problem, ErrorRenderer renderer, Answer answer) {
       this.errors = renderer;
       this.failure = problem;
       abortSink();
-      if (closeNow) {
-        current = null;
-        respond(renderer.render(problem), true);
-        closed = true;
+      switch (answer) {
+        case AFTER_BODY -> {}
+        case NOW_THEN_DRAIN -> {
+          lingering = true;
+          if (!responded) {
+            responded = true;
+            write(this, renderer.render(problem), true, false);
+          }
+        }
+        case NOW_AND_CLOSE -> {
+          current = null;
+          respond(renderer.render(problem), true);
+          closed = true;
+        }
       }
     }
 
@@ -353,8 +404,26 @@ public final class ConnectionHandler extends ChannelInboundHandlerAdapter {
     }
 
     private void respond(Response response, boolean close) {
-      write(this, response, close || !keepAlive);
+      if (responded) {
+        return;
+      }
+      responded = true;
+      boolean last = close || !keepAlive;
+      write(this, response, last, last);
     }
+  }
+
+  /** When a failure is answered. */
+  private enum Answer {
+    /** Once the rest of the body has been read and dropped; the connection stays open. */
+    AFTER_BODY,
+    /**
+     * At once, announcing {@code Connection: close}; the body is drained, then the connection
+     * closed.
+     */
+    NOW_THEN_DRAIN,
+    /** At once, and the connection is closed. */
+    NOW_AND_CLOSE
   }
 
   private static HttpProblem tooLarge(Endpoint endpoint) {
@@ -363,7 +432,12 @@ public final class ConnectionHandler extends ChannelInboundHandlerAdapter {
         "request body exceeds " + endpoint.maxBodyBytes() + " bytes");
   }
 
-  private void write(InFlight flight, Response response, boolean close) {
+  /**
+   * Writes a response; {@code connectionClose} announces the end of the connection, {@code
+   * closeWhenWritten} closes it once the response is out.
+   */
+  private void write(
+      InFlight flight, Response response, boolean connectionClose, boolean closeWhenWritten) {
     ChannelHandlerContext c = ctx;
     if (c == null) {
       return;
@@ -390,7 +464,7 @@ public final class ConnectionHandler extends ChannelInboundHandlerAdapter {
     } else {
       head0.headers().remove(HttpHeaderNames.CONTENT_LENGTH);
     }
-    if (close) {
+    if (connectionClose) {
       head0.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
     } else if (flight.request.protocolVersion().equals(HttpVersion.HTTP_1_0)) {
       head0.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.KEEP_ALIVE);
@@ -427,7 +501,7 @@ public final class ConnectionHandler extends ChannelInboundHandlerAdapter {
               }
               AccessLog.log(method, uri, code, f.isSuccess() ? sent : -1, flight.start);
             });
-    if (close) {
+    if (closeWhenWritten) {
       done.addListener(ChannelFutureListener.CLOSE);
     }
     if (body instanceof Response.Stream stream && !sendBody) {

@@ -112,6 +112,11 @@ public final class HttpServer implements AutoCloseable {
     return transport;
   }
 
+  /** Stops accepting connections; open connections keep being served until {@link #close}. */
+  public void stopAccepting() {
+    channel.close().syncUninterruptibly();
+  }
+
   @Override
   public void close() {
     channel.close().syncUninterruptibly();
