@@ -1,0 +1,113 @@
+package dev.berth.http;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class ConfigLoaderTest {
+  @TempDir Path dir;
+
+  @Test
+  void defaultsServeOnPort5000AndStoreUnderData() throws Exception {
+    ServerConfig c = ConfigLoader.load(List.of(), Map.of());
+
+    assertThat(c.bind()).isEqualTo("0.0.0.0");
+    assertThat(c.port()).isEqualTo(5000);
+    assertThat(c.dataDir()).isEqualTo(Path.of("data"));
+    assertThat(c.logLevel()).isEqualTo("info");
+    assertThat(c.uploadExpiry()).isEqualTo(Duration.ofHours(24));
+  }
+
+  @Test
+  void flagsBeatEnvironmentWhichBeatsTheFile() throws Exception {
+    Path file =
+        write(
+            """
+            server:
+              bind: 10.0.0.1
+              port: 6000
+            storage:
+              filesystem:
+                root: /from/file
+            log:
+              level: warn
+            uploads:
+              expireAfter: 2h
+              sweepInterval: 30s
+            registry:
+              account: "123456789012"
+              region: eu-west-1
+            """);
+
+    ServerConfig fileOnly = ConfigLoader.load(List.of("--config", file.toString()), Map.of());
+    assertThat(fileOnly.bind()).isEqualTo("10.0.0.1");
+    assertThat(fileOnly.port()).isEqualTo(6000);
+    assertThat(fileOnly.dataDir()).isEqualTo(Path.of("/from/file"));
+    assertThat(fileOnly.logLevel()).isEqualTo("warn");
+    assertThat(fileOnly.uploadExpiry()).isEqualTo(Duration.ofHours(2));
+    assertThat(fileOnly.uploadSweepInterval()).isEqualTo(Duration.ofSeconds(30));
+    assertThat(fileOnly.defaultRegistry().account()).isEqualTo("123456789012");
+    assertThat(fileOnly.defaultRegistry().region()).isEqualTo("eu-west-1");
+
+    Map<String, String> env =
+        Map.of("BERTH_CONFIG", file.toString(), "BERTH_PORT", "7000", "BERTH_LOG_LEVEL", "DEBUG");
+    ServerConfig withEnv = ConfigLoader.load(List.of(), env);
+    assertThat(withEnv.port()).isEqualTo(7000);
+    assertThat(withEnv.logLevel()).isEqualTo("debug");
+    assertThat(withEnv.bind()).isEqualTo("10.0.0.1");
+
+    ServerConfig withFlags =
+        ConfigLoader.load(List.of("--port=8000", "--data-dir", "/from/flag"), env);
+    assertThat(withFlags.port()).isEqualTo(8000);
+    assertThat(withFlags.dataDir()).isEqualTo(Path.of("/from/flag"));
+  }
+
+  @Test
+  void badInputIsRefusedWithAMessageNamingIt() throws IOException {
+    assertThatThrownBy(() -> ConfigLoader.load(List.of("--nope"), Map.of()))
+        .hasMessageContaining("unknown option: --nope");
+    assertThatThrownBy(() -> ConfigLoader.load(List.of("--port"), Map.of()))
+        .hasMessageContaining("--port needs a value");
+    assertThatThrownBy(() -> ConfigLoader.load(List.of("--port", "http"), Map.of()))
+        .hasMessageContaining("port must be a number");
+    assertThatThrownBy(() -> ConfigLoader.load(List.of("--port", "70000"), Map.of()))
+        .hasMessageContaining("port must be 0..65535");
+    assertThatThrownBy(() -> ConfigLoader.load(List.of("--log-level", "loud"), Map.of()))
+        .hasMessageContaining("log level");
+    Path typo = write("server:\n  prot: 5000\n");
+    assertThatThrownBy(() -> ConfigLoader.load(List.of("--config", typo.toString()), Map.of()))
+        .isInstanceOf(ConfigLoader.ConfigException.class)
+        .hasMessageContaining("prot");
+    Path badDuration = write("uploads:\n  expireAfter: soon\n");
+    assertThatThrownBy(
+            () -> ConfigLoader.load(List.of("--config", badDuration.toString()), Map.of()))
+        .hasMessageContaining("uploads.expireAfter");
+    assertThatThrownBy(
+            () ->
+                ConfigLoader.load(
+                    List.of("--config", dir.resolve("missing.yml").toString()), Map.of()))
+        .hasMessageContaining("cannot read config file");
+  }
+
+  @Test
+  void durationsTakeShortAndIsoForms() throws Exception {
+    assertThat(ConfigLoader.duration("k", "500ms")).isEqualTo(Duration.ofMillis(500));
+    assertThat(ConfigLoader.duration("k", "90s")).isEqualTo(Duration.ofSeconds(90));
+    assertThat(ConfigLoader.duration("k", "30m")).isEqualTo(Duration.ofMinutes(30));
+    assertThat(ConfigLoader.duration("k", "7d")).isEqualTo(Duration.ofDays(7));
+    assertThat(ConfigLoader.duration("k", "PT24H")).isEqualTo(Duration.ofHours(24));
+  }
+
+  private Path write(String yaml) throws IOException {
+    Path file = Files.createTempFile(dir, "berth", ".yml");
+    return Files.writeString(file, yaml);
+  }
+}
