@@ -75,7 +75,7 @@ public final class Berth implements AutoCloseable {
     InetSocketAddress address = server.address();
     LOG.info(
         "Berth listening on http://{}:{} ({}), storage: {}, registry {}",
-        address.getHostString(),
+        config.bind(),
         address.getPort(),
         server.transport(),
         storage.describe(),

@@ -253,44 +253,42 @@ public final class Uploads {
 
   private void rehash(Repository repo, UUID id, SessionState state) {
     var hasher = Digest.Algorithm.SHA256.newHasher();
-    long total =
-        io(
-            "rehashing upload " + id,
-            () -> {
-              long n = 0;
-              try (ReadableByteChannel in = driver.reader(Paths.uploadData(repo, id), 0)) {
-                ByteBuffer buffer = ByteBuffer.allocate(REHASH_BUFFER_BYTES);
-                int read;
-                while ((read = in.read(buffer)) >= 0) {
-                  buffer.flip();
-                  hasher.update(buffer);
-                  buffer.clear();
-                  n += read;
-                }
-              } catch (NoSuchFileException e) {
-                throw unknown(id);
-              }
-              return n;
-            });
+    long total;
+    try {
+      total = feed(Paths.uploadData(repo, id), hasher);
+    } catch (NoSuchFileException e) {
+      throw unknown(id);
+    } catch (IOException e) {
+      throw Storage.unavailable("rehashing upload " + id, e);
+    }
     state.hasher = hasher;
     state.hashedSize = total;
   }
 
   private Digest hashFile(String path, Digest.Algorithm algorithm) {
     var hasher = algorithm.newHasher();
-    return io(
-        "hashing " + path,
-        () -> {
-          try (ReadableByteChannel in = driver.reader(path, 0)) {
-            ByteBuffer buffer = ByteBuffer.allocate(REHASH_BUFFER_BYTES);
-            while (in.read(buffer) >= 0) {
-              buffer.flip();
-              hasher.update(buffer);
-              buffer.clear();
-            }
-          }
-          return Digest.of(algorithm, hasher.digest());
-        });
+    try {
+      feed(path, hasher);
+    } catch (IOException e) {
+      throw Storage.unavailable("hashing " + path, e);
+    }
+    return Digest.of(algorithm, hasher.digest());
+  }
+
+  /** Feeds an object's bytes to a hasher; returns how many there were. */
+  private long feed(String path, java.security.MessageDigest hasher) throws IOException {
+    long n = 0;
+    try (ReadableByteChannel in = driver.reader(path, 0)) {
+      ByteBuffer buffer = ByteBuffer.allocate(REHASH_BUFFER_BYTES);
+      int read;
+      while ((read = in.read(buffer)) >= 0) {
+        buffer.flip();
+        hasher.update(buffer);
+        buffer.clear();
+        n += read;
+      }
+    }
+    return n;
   }
 
   private static void acquire(SessionState state, UUID id) {
