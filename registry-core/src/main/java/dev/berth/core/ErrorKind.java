@@ -35,6 +35,10 @@ public enum ErrorKind {
   UNSUPPORTED,
   /** A query parameter is malformed. */
   PARAMETER_INVALID,
+  /** The request carries no valid credentials, and anonymous access is not allowed. */
+  UNAUTHORIZED,
+  /** The authenticated principal may not do this. */
+  DENIED,
   /** The storage backend failed; the client may retry. */
   UNAVAILABLE
 }

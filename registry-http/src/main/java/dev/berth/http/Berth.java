@@ -1,20 +1,35 @@
 package dev.berth.http;
 
+import dev.berth.auth.authz.Authorizer;
+import dev.berth.auth.identity.IdentityStore;
+import dev.berth.auth.identity.MasterKey;
+import dev.berth.auth.identity.SecretBox;
+import dev.berth.auth.sigv4.SigV4Verifier;
+import dev.berth.auth.token.TokenService;
 import dev.berth.core.RegistryId;
 import dev.berth.core.repo.Registry;
+import dev.berth.http.aws.AwsApi;
+import dev.berth.http.aws.EcrJsonApi;
+import dev.berth.http.aws.IamQueryApi;
 import dev.berth.http.oci.OciApi;
 import dev.berth.http.server.HttpServer;
+import dev.berth.http.server.Route;
 import dev.berth.http.server.Router;
 import dev.berth.storage.StorageDriver;
 import dev.berth.storage.fs.FilesystemDriver;
 import java.io.IOException;
 import java.net.InetSocketAddress;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -30,13 +45,19 @@ public final class Berth implements AutoCloseable {
   private final ExecutorService workers;
   private final ScheduledExecutorService jobs;
   private final HttpServer server;
+  private final @Nullable TokenService tokens;
+  private final @Nullable IdentityStore identities;
 
   private Berth(
       StorageDriver storage,
       Registry registry,
+      @Nullable TokenService tokens,
+      @Nullable IdentityStore identities,
       ExecutorService workers,
       ScheduledExecutorService jobs,
       HttpServer server) {
+    this.tokens = tokens;
+    this.identities = identities;
     this.storage = storage;
     this.registry = registry;
     this.workers = workers;
@@ -51,10 +72,34 @@ public final class Berth implements AutoCloseable {
 
   /** Starts a server on the given storage. */
   public static Berth start(ServerConfig config, StorageDriver storage)
-      throws InterruptedException {
-    Registry registry = Registry.builder().storage(storage).build();
-    OciApi oci = new OciApi(registry, config.defaultRegistry());
-    Router router = new Router(oci.routes(), oci.errors());
+      throws IOException, InterruptedException {
+    Clock clock = Clock.systemUTC();
+    Registry registry = Registry.builder().storage(storage).clock(clock).build();
+    List<Route> routes = new ArrayList<>();
+    OciApi oci;
+    TokenService tokens = null;
+    IdentityStore identities = null;
+    if (config.authEnabled()) {
+      SecretBox box =
+          new SecretBox(MasterKey.load(config.masterKey(), config.keyDir().resolve("master.key")));
+      identities = new IdentityStore(storage, box, clock);
+      Bootstrap.run(identities, config);
+      tokens = new TokenService(storage, box, clock);
+      Authorizer authorizer = new Authorizer(identities, clock);
+      oci = new OciApi(registry, config.defaultRegistry(), config.baseDomain(), tokens, authorizer);
+      AwsApi aws =
+          new AwsApi(
+              identities,
+              new SigV4Verifier(clock, SigV4Verifier.DEFAULT_MAX_SKEW),
+              new EcrJsonApi(tokens, authorizer, config.tokenLifetime(), oci::registryFor),
+              new IamQueryApi(identities, authorizer));
+      routes.addAll(aws.routes());
+    } else {
+      LOG.warn("authentication is OFF: anyone who reaches this port can read and write everything");
+      oci = new OciApi(registry, config.defaultRegistry(), config.baseDomain(), null, null);
+    }
+    routes.addAll(oci.routes());
+    Router router = new Router(routes, oci.errors());
     ExecutorService workers =
         Executors.newFixedThreadPool(config.workerThreads(), named("berth-worker", false));
     ScheduledExecutorService jobs =
@@ -68,7 +113,7 @@ public final class Berth implements AutoCloseable {
       jobs.shutdownNow();
       throw e;
     }
-    Berth berth = new Berth(storage, registry, workers, jobs, server);
+    Berth berth = new Berth(storage, registry, tokens, identities, workers, jobs, server);
     long sweep = config.uploadSweepInterval().toMillis();
     jobs.scheduleWithFixedDelay(
         () -> berth.expireUploads(config), sweep, sweep, TimeUnit.MILLISECONDS);
@@ -99,6 +144,16 @@ public final class Berth implements AutoCloseable {
   /** The address the server listens on. */
   public InetSocketAddress address() {
     return server.address();
+  }
+
+  /** The token service, when authentication is on; for tests and embedding. */
+  public Optional<TokenService> tokens() {
+    return Optional.ofNullable(tokens);
+  }
+
+  /** The identity store, when authentication is on; for tests and embedding. */
+  public Optional<IdentityStore> identities() {
+    return Optional.ofNullable(identities);
   }
 
   /** The domain services, for tests and embedding. */

@@ -30,7 +30,8 @@ public final class ConfigLoader {
     BIND("--bind", "BERTH_BIND"),
     PORT("--port", "BERTH_PORT"),
     DATA_DIR("--data-dir", "BERTH_DATA_DIR"),
-    LOG_LEVEL("--log-level", "BERTH_LOG_LEVEL");
+    LOG_LEVEL("--log-level", "BERTH_LOG_LEVEL"),
+    KEY_DIR("--key-dir", "BERTH_KEY_DIR");
 
     final String flag;
     final String env;
@@ -51,6 +52,7 @@ public final class ConfigLoader {
         --data-dir DIR    storage root (default ./data; env BERTH_DATA_DIR)
         --config FILE     YAML config file (env BERTH_CONFIG)
         --log-level LEVEL trace, debug, info, warn or error (default info; env BERTH_LOG_LEVEL)
+        --key-dir DIR     master key and first credentials (default <data-dir>-keys; env BERTH_KEY_DIR)
         --help            print this text
       """;
 
@@ -110,60 +112,81 @@ public final class ConfigLoader {
       values.put(option, value);
     }
 
-    ServerConfig base = ServerConfig.defaults();
+    ServerConfig.Builder b = ServerConfig.builder();
     FileConfig file =
         values.containsKey(Option.CONFIG) ? readFile(Path.of(values.get(Option.CONFIG))) : null;
-    String bind = base.bind();
-    int port = base.port();
-    Path dataDir = base.dataDir();
-    String logLevel = base.logLevel();
-    RegistryId registry = base.defaultRegistry();
-    Duration expiry = base.uploadExpiry();
-    Duration sweep = base.uploadSweepInterval();
-    int workers = base.workerThreads();
     if (file != null) {
       if (file.server != null) {
-        bind = orElse(file.server.bind, bind);
-        port = file.server.port != null ? file.server.port : port;
-        workers = file.server.workerThreads != null ? file.server.workerThreads : workers;
+        if (file.server.bind != null) {
+          b.bind(file.server.bind);
+        }
+        if (file.server.port != null) {
+          b.port(file.server.port);
+        }
+        if (file.server.workerThreads != null) {
+          b.workerThreads(file.server.workerThreads);
+        }
       }
-      if (file.storage != null && file.storage.filesystem != null) {
-        dataDir =
-            file.storage.filesystem.root != null ? Path.of(file.storage.filesystem.root) : dataDir;
+      if (file.storage != null
+          && file.storage.filesystem != null
+          && file.storage.filesystem.root != null) {
+        b.dataDir(Path.of(file.storage.filesystem.root));
       }
-      if (file.log != null) {
-        logLevel = orElse(file.log.level, logLevel);
+      if (file.log != null && file.log.level != null) {
+        b.logLevel(file.log.level);
       }
       if (file.registry != null) {
-        registry =
+        ServerConfig defaults = ServerConfig.defaults();
+        b.defaultRegistry(
             registryId(
-                orElse(file.registry.account, registry.account()),
-                orElse(file.registry.region, registry.region()));
+                orElse(file.registry.account, defaults.defaultRegistry().account()),
+                orElse(file.registry.region, defaults.defaultRegistry().region())));
+        b.baseDomain(file.registry.baseDomain);
       }
       if (file.uploads != null) {
-        expiry =
-            file.uploads.expireAfter != null
-                ? duration("uploads.expireAfter", file.uploads.expireAfter)
-                : expiry;
-        sweep =
-            file.uploads.sweepInterval != null
-                ? duration("uploads.sweepInterval", file.uploads.sweepInterval)
-                : sweep;
+        if (file.uploads.expireAfter != null) {
+          b.uploadExpiry(duration("uploads.expireAfter", file.uploads.expireAfter));
+        }
+        if (file.uploads.sweepInterval != null) {
+          b.uploadSweepInterval(duration("uploads.sweepInterval", file.uploads.sweepInterval));
+        }
+      }
+      if (file.auth != null) {
+        if (file.auth.enabled != null) {
+          b.authEnabled(file.auth.enabled);
+        }
+        if (file.auth.tokenLifetime != null) {
+          b.tokenLifetime(duration("auth.tokenLifetime", file.auth.tokenLifetime));
+        }
+        if (file.auth.keyDir != null) {
+          b.keyDir(Path.of(file.auth.keyDir));
+        }
       }
     }
-    bind = values.getOrDefault(Option.BIND, bind);
+    if (values.containsKey(Option.BIND)) {
+      b.bind(values.get(Option.BIND));
+    }
     if (values.containsKey(Option.PORT)) {
-      port = port(values.get(Option.PORT));
+      b.port(port(values.get(Option.PORT)));
     }
     if (values.containsKey(Option.DATA_DIR)) {
-      dataDir = Path.of(values.get(Option.DATA_DIR));
+      b.dataDir(Path.of(values.get(Option.DATA_DIR)));
     }
-    logLevel = values.getOrDefault(Option.LOG_LEVEL, logLevel).toLowerCase(Locale.ROOT);
+    if (values.containsKey(Option.KEY_DIR)) {
+      b.keyDir(Path.of(values.get(Option.KEY_DIR)));
+    }
+    String masterKey = env.get("BERTH_MASTER_KEY");
+    if (masterKey != null && !masterKey.isBlank()) {
+      b.masterKey(masterKey);
+    }
+    String logLevel =
+        values.getOrDefault(Option.LOG_LEVEL, b.build().logLevel()).toLowerCase(Locale.ROOT);
     if (!List.of("trace", "debug", "info", "warn", "error", "off").contains(logLevel)) {
       throw new ConfigException("log level must be trace, debug, info, warn or error: " + logLevel);
     }
+    b.logLevel(logLevel);
     try {
-      return new ServerConfig(bind, port, dataDir, logLevel, registry, expiry, sweep, workers);
+      return b.build();
     } catch (IllegalArgumentException e) {
       throw new ConfigException(e.getMessage(), e);
     }
@@ -232,6 +255,13 @@ public final class ConfigLoader {
     @JsonProperty @Nullable Log log;
     @JsonProperty @Nullable RegistrySection registry;
     @JsonProperty @Nullable UploadsSection uploads;
+    @JsonProperty @Nullable AuthSection auth;
+  }
+
+  static final class AuthSection {
+    @JsonProperty @Nullable Boolean enabled;
+    @JsonProperty @Nullable String tokenLifetime;
+    @JsonProperty @Nullable String keyDir;
   }
 
   static final class Server {
@@ -255,6 +285,7 @@ public final class ConfigLoader {
   static final class RegistrySection {
     @JsonProperty @Nullable String account;
     @JsonProperty @Nullable String region;
+    @JsonProperty @Nullable String baseDomain;
   }
 
   static final class UploadsSection {

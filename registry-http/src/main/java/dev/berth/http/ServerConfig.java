@@ -3,6 +3,7 @@ package dev.berth.http;
 import dev.berth.core.RegistryId;
 import java.nio.file.Path;
 import java.time.Duration;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Everything the server needs to start, after flags, environment and config file were merged.
@@ -12,9 +13,15 @@ import java.time.Duration;
  * @param dataDir root of filesystem storage
  * @param logLevel root log level (trace, debug, info, warn, error)
  * @param defaultRegistry the registry requests address unless their host names another
+ * @param baseDomain domain of {@code <account>.dkr.ecr.<region>.<baseDomain>} hosts; null accepts
+ *     any
  * @param uploadExpiry how long an upload session may stay unfinished
  * @param uploadSweepInterval how often expired sessions are removed
  * @param workerThreads threads for request processing and blocking storage I/O
+ * @param authEnabled whether requests must be authenticated (turn off only for development)
+ * @param tokenLifetime how long registry authorization tokens are valid
+ * @param keyDir where the master key and the first administrator's credentials are kept
+ * @param masterKey the master key in base64, given by the operator, or null to use the key file
  */
 public record ServerConfig(
     String bind,
@@ -22,70 +29,188 @@ public record ServerConfig(
     Path dataDir,
     String logLevel,
     RegistryId defaultRegistry,
+    @Nullable String baseDomain,
     Duration uploadExpiry,
     Duration uploadSweepInterval,
-    int workerThreads) {
+    int workerThreads,
+    boolean authEnabled,
+    Duration tokenLifetime,
+    Path keyDir,
+    @Nullable String masterKey) {
 
   /** The default port, as Distribution's. */
   public static final int DEFAULT_PORT = 5000;
 
-  /** The account of the default registry until identities are configured. */
+  /** The account of the default registry unless configured. */
   public static final String DEFAULT_ACCOUNT = "000000000000";
 
   /** The region of the default registry. */
   public static final String DEFAULT_REGION = "us-east-1";
 
+  /** Token lifetime, as ECR's. */
+  public static final Duration DEFAULT_TOKEN_LIFETIME = Duration.ofHours(12);
+
   public ServerConfig {
     if (port < 0 || port > 65535) {
       throw new IllegalArgumentException("port must be 0..65535: " + port);
     }
-    if (uploadExpiry.isNegative() || uploadExpiry.isZero()) {
-      throw new IllegalArgumentException("upload expiry must be positive");
-    }
-    if (uploadSweepInterval.isNegative() || uploadSweepInterval.isZero()) {
-      throw new IllegalArgumentException("upload sweep interval must be positive");
+    for (Duration d : new Duration[] {uploadExpiry, uploadSweepInterval, tokenLifetime}) {
+      if (d.isNegative() || d.isZero()) {
+        throw new IllegalArgumentException("durations must be positive");
+      }
     }
     if (workerThreads < 1) {
       throw new IllegalArgumentException("worker threads must be at least 1");
     }
   }
 
-  /** The defaults: 0.0.0.0:5000, {@code ./data}, info. */
+  /** The defaults: 0.0.0.0:5000, {@code ./data}, keys in {@code ./data-keys}, info. */
   public static ServerConfig defaults() {
-    return new ServerConfig(
-        "0.0.0.0",
-        DEFAULT_PORT,
-        Path.of("data"),
-        "info",
-        new RegistryId(DEFAULT_ACCOUNT, DEFAULT_REGION),
-        Duration.ofHours(24),
-        Duration.ofMinutes(10),
-        64);
+    return builder().build();
+  }
+
+  /** A builder starting from the defaults. */
+  public static Builder builder() {
+    return new Builder();
+  }
+
+  /** A builder starting from this configuration. */
+  public Builder toBuilder() {
+    Builder b = new Builder();
+    b.bind = bind;
+    b.port = port;
+    b.dataDir = dataDir;
+    b.logLevel = logLevel;
+    b.defaultRegistry = defaultRegistry;
+    b.baseDomain = baseDomain;
+    b.uploadExpiry = uploadExpiry;
+    b.uploadSweepInterval = uploadSweepInterval;
+    b.workerThreads = workerThreads;
+    b.authEnabled = authEnabled;
+    b.tokenLifetime = tokenLifetime;
+    b.keyDir = keyDir;
+    b.masterKey = masterKey;
+    return b;
   }
 
   /** A copy listening elsewhere. */
   public ServerConfig withListen(String bind, int port) {
-    return new ServerConfig(
-        bind,
-        port,
-        dataDir,
-        logLevel,
-        defaultRegistry,
-        uploadExpiry,
-        uploadSweepInterval,
-        workerThreads);
+    return toBuilder().bind(bind).port(port).build();
   }
 
-  /** A copy storing elsewhere. */
+  /** A copy storing elsewhere (keys beside it, unless set). */
   public ServerConfig withDataDir(Path dataDir) {
-    return new ServerConfig(
-        bind,
-        port,
-        dataDir,
-        logLevel,
-        defaultRegistry,
-        uploadExpiry,
-        uploadSweepInterval,
-        workerThreads);
+    return toBuilder().dataDir(dataDir).build();
+  }
+
+  /** Builds a {@link ServerConfig}; unset values take the defaults. */
+  public static final class Builder {
+    String bind = "0.0.0.0";
+    int port = DEFAULT_PORT;
+    Path dataDir = Path.of("data");
+    String logLevel = "info";
+    RegistryId defaultRegistry = new RegistryId(DEFAULT_ACCOUNT, DEFAULT_REGION);
+    @Nullable String baseDomain;
+    Duration uploadExpiry = Duration.ofHours(24);
+    Duration uploadSweepInterval = Duration.ofMinutes(10);
+    int workerThreads = 64;
+    boolean authEnabled = true;
+    Duration tokenLifetime = DEFAULT_TOKEN_LIFETIME;
+    @Nullable Path keyDir;
+    @Nullable String masterKey;
+
+    private Builder() {}
+
+    public Builder bind(String v) {
+      bind = v;
+      return this;
+    }
+
+    public Builder port(int v) {
+      port = v;
+      return this;
+    }
+
+    /** Sets the data directory; a key directory derived from the old one follows it. */
+    public Builder dataDir(Path v) {
+      if (keyDir != null && keyDir.equals(defaultKeyDir(dataDir))) {
+        keyDir = null;
+      }
+      dataDir = v;
+      return this;
+    }
+
+    public Builder logLevel(String v) {
+      logLevel = v;
+      return this;
+    }
+
+    public Builder defaultRegistry(RegistryId v) {
+      defaultRegistry = v;
+      return this;
+    }
+
+    public Builder baseDomain(@Nullable String v) {
+      baseDomain = v;
+      return this;
+    }
+
+    public Builder uploadExpiry(Duration v) {
+      uploadExpiry = v;
+      return this;
+    }
+
+    public Builder uploadSweepInterval(Duration v) {
+      uploadSweepInterval = v;
+      return this;
+    }
+
+    public Builder workerThreads(int v) {
+      workerThreads = v;
+      return this;
+    }
+
+    public Builder authEnabled(boolean v) {
+      authEnabled = v;
+      return this;
+    }
+
+    public Builder tokenLifetime(Duration v) {
+      tokenLifetime = v;
+      return this;
+    }
+
+    public Builder keyDir(@Nullable Path v) {
+      keyDir = v;
+      return this;
+    }
+
+    public Builder masterKey(@Nullable String v) {
+      masterKey = v;
+      return this;
+    }
+
+    public ServerConfig build() {
+      return new ServerConfig(
+          bind,
+          port,
+          dataDir,
+          logLevel,
+          defaultRegistry,
+          baseDomain,
+          uploadExpiry,
+          uploadSweepInterval,
+          workerThreads,
+          authEnabled,
+          tokenLifetime,
+          keyDir != null ? keyDir : defaultKeyDir(dataDir),
+          masterKey);
+    }
+
+    private static Path defaultKeyDir(Path dataDir) {
+      Path absolute = dataDir.toAbsolutePath().normalize();
+      Path name = absolute.getFileName();
+      return absolute.resolveSibling((name == null ? "berth" : name.toString()) + "-keys");
+    }
   }
 }

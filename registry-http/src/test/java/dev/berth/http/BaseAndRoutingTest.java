@@ -52,7 +52,6 @@ class BaseAndRoutingTest {
         "/v2/repo/blobs",
         "/v2/repo/manifests/",
         "/v3/",
-        "/",
         "/v2/_catalog/x"
       })
   void unknownRouteIs404WithErrorsJson(String path) {

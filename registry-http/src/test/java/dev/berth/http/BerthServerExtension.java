@@ -3,6 +3,7 @@ package dev.berth.http;
 import static java.nio.charset.StandardCharsets.ISO_8859_1;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.berth.auth.Principal;
 import dev.berth.storage.fs.FilesystemDriver;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -53,6 +54,7 @@ public final class BerthServerExtension implements BeforeEachCallback, AfterEach
           .build();
   private @Nullable Path dataDir;
   private @Nullable Berth berth;
+  private @Nullable String authorization;
 
   @Override
   public void beforeEach(ExtensionContext context) throws Exception {
@@ -61,6 +63,27 @@ public final class BerthServerExtension implements BeforeEachCallback, AfterEach
         Berth.start(
             ServerConfig.defaults().withListen("127.0.0.1", 0).withDataDir(dataDir),
             new FilesystemDriver(dataDir));
+    String token =
+        berth
+            .tokens()
+            .orElseThrow()
+            .issue(Principal.user(ServerConfig.DEFAULT_ACCOUNT, "admin"), Duration.ofHours(1))
+            .value();
+    authorization =
+        "Basic "
+            + java.util.Base64.getEncoder()
+                .encodeToString(("AWS:" + token).getBytes(java.nio.charset.StandardCharsets.UTF_8));
+  }
+
+  /**
+   * The {@code Authorization} header value of the bootstrap administrator, which every request of
+   * this extension carries unless it names its own.
+   */
+  public String authorization() {
+    if (authorization == null) {
+      throw new IllegalStateException("server is not running");
+    }
+    return authorization;
   }
 
   @Override
@@ -84,6 +107,14 @@ public final class BerthServerExtension implements BeforeEachCallback, AfterEach
       throw new IllegalStateException("server is not running");
     }
     return berth;
+  }
+
+  /** The server's data directory. */
+  public Path dataDir() {
+    if (dataDir == null) {
+      throw new IllegalStateException("server is not running");
+    }
+    return dataDir;
   }
 
   /** The port the server listens on. */
@@ -121,8 +152,18 @@ public final class BerthServerExtension implements BeforeEachCallback, AfterEach
     }
     HttpRequest.Builder request =
         HttpRequest.newBuilder(uri(pathAndQuery)).timeout(TIMEOUT).method(method, body);
+    boolean ownAuthorization = false;
     for (int i = 0; i < headers.length; i += 2) {
+      if (headers[i].equalsIgnoreCase("Authorization")) {
+        ownAuthorization = true;
+        if (headers[i + 1].isEmpty()) {
+          continue; // an empty value means: send no credentials
+        }
+      }
       request.header(headers[i], headers[i + 1]);
+    }
+    if (!ownAuthorization) {
+      request.header("Authorization", authorization());
     }
     try {
       return http.send(request.build(), BodyHandlers.ofByteArray());
@@ -217,6 +258,16 @@ public final class BerthServerExtension implements BeforeEachCallback, AfterEach
    * send as written.
    */
   public String raw(String requestHead) {
+    int firstLine = requestHead.indexOf("\r\n");
+    if (firstLine > 0
+        && !requestHead.toLowerCase(java.util.Locale.ROOT).contains("\r\nauthorization:")) {
+      requestHead =
+          requestHead.substring(0, firstLine + 2)
+              + "Authorization: "
+              + authorization()
+              + "\r\n"
+              + requestHead.substring(firstLine + 2);
+    }
     try (Socket socket = new Socket("127.0.0.1", port())) {
       socket.setSoTimeout((int) TIMEOUT.toMillis());
       OutputStream out = socket.getOutputStream();

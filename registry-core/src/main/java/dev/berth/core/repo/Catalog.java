@@ -23,9 +23,18 @@ public final class Catalog {
 
   /** A page of repository names after {@code last}, at most {@code limit} of them. */
   public Page<String> list(RegistryId registry, @Nullable Integer limit, @Nullable String last) {
+    return list(registry, limit, last, name -> true);
+  }
+
+  /** Like {@link #list(RegistryId, Integer, String)}, keeping only names the filter accepts. */
+  public Page<String> list(
+      RegistryId registry,
+      @Nullable Integer limit,
+      @Nullable String last,
+      java.util.function.Predicate<String> visible) {
     List<String> names = new ArrayList<>();
     for (Repository repo : all(registry)) {
-      if (hasContent(repo)) {
+      if (hasContent(repo) && visible.test(repo.name().value())) {
         names.add(repo.name().value());
       }
     }

@@ -18,6 +18,9 @@ import java.util.UUID;
  *     _referrers/&lt;alg&gt;/&lt;subject hex&gt;/&lt;alg&gt;/&lt;hex&gt;/link  JSON descriptor of a referrer
  *     _uploads/&lt;uuid&gt;/data                       staging bytes of an upload session
  *     _uploads/&lt;uuid&gt;/startedat                  JSON: start time, for expiry
+ *     _config.json                                 repository settings, incl. its policy
+ * registries/&lt;account&gt;/&lt;region&gt;/_registry.json  registry settings, incl. the registry policy
+ * iam/...                                          identities: see dev.berth.auth.identity.IamPaths
  * </pre>
  *
  * <p>Manifests are stored as blobs (under {@code blobs/}); a repository serves one only while it
@@ -130,6 +133,16 @@ public final class Paths {
   /** One referrer's descriptor record. */
   public static String referrerLink(Repository repo, Digest subject, Digest referrer) {
     return referrerDir(repo, subject, referrer) + "/link";
+  }
+
+  /** A repository's settings record. */
+  public static String repositoryConfig(Repository repo) {
+    return repositoryRoot(repo) + "/_config.json";
+  }
+
+  /** A registry's settings record. */
+  public static String registryConfig(RegistryId registry) {
+    return REGISTRIES + "/" + registry.account() + "/" + registry.region() + "/_registry.json";
   }
 
   /** The directory of a repository's upload sessions. */

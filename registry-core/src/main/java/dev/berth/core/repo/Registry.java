@@ -12,8 +12,10 @@ import org.jspecify.annotations.Nullable;
  * @param uploads blob upload sessions
  * @param manifests manifests, tags and referrers
  * @param catalog repository listing
+ * @param policies resource policies of repositories and registries
  */
-public record Registry(Blobs blobs, Uploads uploads, Manifests manifests, Catalog catalog) {
+public record Registry(
+    Blobs blobs, Uploads uploads, Manifests manifests, Catalog catalog, ResourcePolicies policies) {
 
   /** Starts building the services. */
   public static Builder builder() {
@@ -46,7 +48,8 @@ public record Registry(Blobs blobs, Uploads uploads, Manifests manifests, Catalo
           blobs,
           new Uploads(driver, blobs, clock),
           new Manifests(driver, blobs, clock),
-          new Catalog(driver));
+          new Catalog(driver),
+          new ResourcePolicies(driver));
     }
   }
 }

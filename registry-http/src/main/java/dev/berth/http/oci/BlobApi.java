@@ -32,7 +32,10 @@ final class BlobApi {
   }
 
   Response get(Exchange ex) {
-    Repository repo = resolver.repository(ex);
+    Repository repo =
+        ex.method().name().equals("HEAD")
+            ? resolver.authorizedAny(ex, EcrActions.CHECK_LAYER, EcrActions.GET_LAYER)
+            : resolver.authorized(ex, EcrActions.GET_LAYER);
     Digest digest = Digest.parse(ex.param("digest"));
     BlobInfo blob = registry.blobs().require(repo, digest);
     String etag = "\"" + digest + "\"";
@@ -92,7 +95,7 @@ final class BlobApi {
   }
 
   Response delete(Exchange ex) {
-    Repository repo = resolver.repository(ex);
+    Repository repo = resolver.authorized(ex, EcrActions.DELETE_IMAGE);
     Digest digest = Digest.parse(ex.param("digest"));
     registry.blobs().delete(repo, digest);
     return Response.of(HttpResponseStatus.ACCEPTED).header(OciHeaders.CONTENT_DIGEST, digest);

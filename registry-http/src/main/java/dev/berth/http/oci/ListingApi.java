@@ -1,6 +1,9 @@
 package dev.berth.http.oci;
 
+import dev.berth.auth.Principal;
+import dev.berth.core.RegistryId;
 import dev.berth.core.Repository;
+import dev.berth.core.RepositoryName;
 import dev.berth.core.repo.Page;
 import dev.berth.core.repo.Registry;
 import dev.berth.http.server.Exchange;
@@ -24,11 +27,12 @@ final class ListingApi {
   }
 
   Response base(Exchange ex) {
+    resolver.auth().requireAuthenticated(ex);
     return Response.json(HttpResponseStatus.OK, "application/json", "{}".getBytes());
   }
 
   Response tags(Exchange ex) {
-    Repository repo = resolver.repository(ex);
+    Repository repo = resolver.authorized(ex, EcrActions.LIST_IMAGES);
     Integer n = Requests.pageSize(ex);
     Page<String> page = registry.manifests().tags(repo, n, Requests.last(ex));
     Map<String, Object> body = new LinkedHashMap<>();
@@ -39,7 +43,22 @@ final class ListingApi {
 
   Response catalog(Exchange ex) {
     Integer n = Requests.pageSize(ex);
-    Page<String> page = registry.catalog().list(resolver.registry(ex), n, Requests.last(ex));
+    OciAuth auth = resolver.auth();
+    Principal principal = auth.requireAuthenticated(ex);
+    RegistryId registryId = resolver.registry(ex);
+    Page<String> page =
+        registry
+            .catalog()
+            .list(
+                registryId,
+                n,
+                Requests.last(ex),
+                name ->
+                    auth.allows(
+                        ex,
+                        principal,
+                        new Repository(registryId, RepositoryName.parse(name)),
+                        EcrActions.DESCRIBE_REPOSITORIES));
     Map<String, Object> body = new LinkedHashMap<>();
     body.put("repositories", page.items());
     return paged(body, page, "/v2/_catalog", n);

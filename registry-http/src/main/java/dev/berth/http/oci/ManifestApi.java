@@ -31,7 +31,7 @@ final class ManifestApi {
   }
 
   Response get(Exchange ex) {
-    Repository repo = resolver.repository(ex);
+    Repository repo = resolver.authorized(ex, EcrActions.GET_IMAGE);
     Reference reference = Reference.parse(ex.param("reference"));
     StoredManifest manifest = registry.manifests().get(repo, reference);
     String etag = "\"" + manifest.digest() + "\"";
@@ -46,7 +46,7 @@ final class ManifestApi {
   }
 
   Response put(Exchange ex) {
-    Repository repo = resolver.repository(ex);
+    Repository repo = resolver.authorized(ex, EcrActions.PUT_IMAGE);
     Reference reference = Reference.parse(ex.param("reference"));
     PutManifestResult result =
         registry
@@ -64,14 +64,14 @@ final class ManifestApi {
   }
 
   Response delete(Exchange ex) {
-    Repository repo = resolver.repository(ex);
+    Repository repo = resolver.authorized(ex, EcrActions.DELETE_IMAGE);
     Reference reference = Reference.parse(ex.param("reference"));
     registry.manifests().delete(repo, reference);
     return Response.of(HttpResponseStatus.ACCEPTED);
   }
 
   Response referrers(Exchange ex) {
-    Repository repo = resolver.repository(ex);
+    Repository repo = resolver.authorized(ex, EcrActions.GET_IMAGE);
     Digest subject = Digest.parse(ex.param("digest"));
     String artifactType = ex.query("artifactType");
     if (artifactType != null && artifactType.isEmpty()) {

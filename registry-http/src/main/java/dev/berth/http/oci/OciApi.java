@@ -1,5 +1,7 @@
 package dev.berth.http.oci;
 
+import dev.berth.auth.authz.Authorizer;
+import dev.berth.auth.token.TokenService;
 import dev.berth.core.RegistryId;
 import dev.berth.core.manifest.ManifestParser;
 import dev.berth.core.repo.Registry;
@@ -10,6 +12,7 @@ import io.netty.handler.codec.http.HttpMethod;
 import java.util.List;
 import java.util.Map;
 import java.util.regex.Pattern;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The route table of the OCI Distribution API v1.1 under {@code /v2}. Names may hold slashes, so
@@ -30,17 +33,34 @@ public final class OciApi {
   private final UploadApi uploads;
   private final ManifestApi manifests;
   private final OciErrors errors = new OciErrors();
+  private final RepositoryResolver resolver;
 
   /**
    * @param registry the domain services
    * @param defaultRegistry the registry requests address unless their host names another
+   * @param baseDomain the domain of {@code <account>.dkr.ecr.<region>.<baseDomain>} hosts, or null
+   *     to accept any
+   * @param tokens verifies registry tokens; null turns authentication off (development only)
+   * @param authorizer decides access; null when authentication is off
    */
-  public OciApi(Registry registry, RegistryId defaultRegistry) {
-    RepositoryResolver resolver = new RepositoryResolver(defaultRegistry);
+  public OciApi(
+      Registry registry,
+      RegistryId defaultRegistry,
+      @Nullable String baseDomain,
+      @Nullable TokenService tokens,
+      @Nullable Authorizer authorizer) {
+    OciAuth auth = new OciAuth(tokens, authorizer, registry.policies());
+    RepositoryResolver resolver = new RepositoryResolver(defaultRegistry, baseDomain, auth);
+    this.resolver = resolver;
     this.listing = new ListingApi(registry, resolver);
     this.blobs = new BlobApi(registry, resolver);
     this.uploads = new UploadApi(registry, resolver);
     this.manifests = new ManifestApi(registry, resolver);
+  }
+
+  /** The registry a Host header addresses (shared with the ECR API's proxy endpoint). */
+  public RegistryId registryFor(@Nullable String host) {
+    return resolver.registryFor(host);
   }
 
   /** The error renderer for {@code /v2} and unknown paths. */

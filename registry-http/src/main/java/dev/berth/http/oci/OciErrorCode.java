@@ -78,6 +78,8 @@ public enum OciErrorCode {
       case UNSUPPORTED -> new Mapped(UNSUPPORTED, UNSUPPORTED.status);
       case PARAMETER_INVALID ->
           new Mapped(PAGINATION_NUMBER_INVALID, PAGINATION_NUMBER_INVALID.status);
+      case UNAUTHORIZED -> new Mapped(UNAUTHORIZED, UNAUTHORIZED.status);
+      case DENIED -> new Mapped(DENIED, DENIED.status);
       case UNAVAILABLE -> new Mapped(UNAVAILABLE, UNAVAILABLE.status);
     };
   }

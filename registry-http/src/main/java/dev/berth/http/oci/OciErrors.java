@@ -24,6 +24,9 @@ public final class OciErrors implements ErrorRenderer {
   private static final Logger LOG = LoggerFactory.getLogger(OciErrors.class);
   private static final ObjectMapper JSON = new ObjectMapper();
 
+  /** The challenge docker answers with {@code docker login} credentials (HTTP Basic). */
+  static final String CHALLENGE = "Basic realm=\"Berth\", charset=\"UTF-8\"";
+
   @Override
   public Response render(Throwable failure) {
     if (failure instanceof RegistryException e) {
@@ -34,6 +37,9 @@ public final class OciErrors implements ErrorRenderer {
       Response r = error(mapped.status(), mapped.code(), e.getMessage());
       if (e.kind() == ErrorKind.UNAVAILABLE) {
         r.header("Retry-After", "1");
+      }
+      if (e.kind() == ErrorKind.UNAUTHORIZED) {
+        r.header("WWW-Authenticate", CHALLENGE);
       }
       return r;
     }

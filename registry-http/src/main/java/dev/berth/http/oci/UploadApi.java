@@ -48,12 +48,14 @@ final class UploadApi {
   }
 
   BodySink post(Exchange ex) {
-    Repository repo = resolver.repository(ex);
+    Repository repo = resolver.authorized(ex, EcrActions.INITIATE_UPLOAD);
     String mount = ex.query("mount");
     if (mount != null) {
       Digest digest = Digest.parse(mount);
       String from = ex.query("from");
-      if (from != null && RepositoryName.isValid(from)) {
+      if (from != null
+          && RepositoryName.isValid(from)
+          && mayRead(ex, new Repository(repo.registry(), RepositoryName.parse(from)))) {
         Repository source = new Repository(repo.registry(), RepositoryName.parse(from));
         Optional<BlobInfo> mounted = registry.blobs().mount(repo, source, digest);
         if (mounted.isPresent()) {
@@ -71,14 +73,14 @@ final class UploadApi {
   }
 
   BodySink patch(Exchange ex) {
-    Repository repo = resolver.repository(ex);
+    Repository repo = resolver.authorized(ex, EcrActions.UPLOAD_PART);
     UUID id = Uploads.parseId(ex.param("uuid"));
     Long offset = rangeStart(ex);
     return new Sink(repo, registry.uploads().open(repo, id, offset), null);
   }
 
   BodySink put(Exchange ex) {
-    Repository repo = resolver.repository(ex);
+    Repository repo = resolver.authorized(ex, EcrActions.UPLOAD_PART, EcrActions.COMPLETE_UPLOAD);
     UUID id = Uploads.parseId(ex.param("uuid"));
     Digest digest = Requests.digestParam(ex, "digest");
     Long offset = rangeStart(ex);
@@ -86,17 +88,23 @@ final class UploadApi {
   }
 
   Response status(Exchange ex) {
-    Repository repo = resolver.repository(ex);
+    Repository repo = resolver.authorized(ex, EcrActions.UPLOAD_PART);
     UUID id = Uploads.parseId(ex.param("uuid"));
     UploadStatus status = registry.uploads().status(repo, id);
     return progress(HttpResponseStatus.NO_CONTENT, repo, status);
   }
 
   Response cancel(Exchange ex) {
-    Repository repo = resolver.repository(ex);
+    Repository repo = resolver.authorized(ex, EcrActions.UPLOAD_PART);
     UUID id = Uploads.parseId(ex.param("uuid"));
     registry.uploads().cancel(repo, id);
     return Response.of(HttpResponseStatus.NO_CONTENT);
+  }
+
+  /** Whether the caller may read blobs of the mount source; a mount must not leak content. */
+  private boolean mayRead(Exchange ex, Repository source) {
+    OciAuth auth = resolver.auth();
+    return auth.allows(ex, auth.authenticate(ex), source, EcrActions.GET_LAYER);
   }
 
   /**

@@ -26,6 +26,7 @@ import io.netty.handler.codec.http.QueryStringDecoder;
 import io.netty.handler.stream.ChunkedNioStream;
 import io.netty.util.ReferenceCountUtil;
 import java.io.IOException;
+import java.net.InetSocketAddress;
 import java.nio.channels.FileChannel;
 import java.nio.file.StandardOpenOption;
 import java.util.Map;
@@ -239,7 +240,9 @@ public final class ConnectionHandler extends ChannelInboundHandlerAdapter {
           Answer.AFTER_BODY);
       return;
     }
-    flight.start(endpoint.get(), new Exchange(request, uri, match.get().params()));
+    InetSocketAddress remote =
+        ctx != null && ctx.channel().remoteAddress() instanceof InetSocketAddress a ? a : null;
+    flight.start(endpoint.get(), new Exchange(request, uri, match.get().params(), remote));
   }
 
   private void closeNow() {

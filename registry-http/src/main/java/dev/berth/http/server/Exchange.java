@@ -4,6 +4,7 @@ import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.QueryStringDecoder;
+import java.net.InetSocketAddress;
 import java.util.List;
 import java.util.Map;
 import org.jspecify.annotations.Nullable;
@@ -16,12 +17,35 @@ public final class Exchange {
   private final HttpRequest request;
   private final QueryStringDecoder uri;
   private final Map<String, String> params;
+  private final @Nullable InetSocketAddress remote;
   private byte[] body = new byte[0];
 
-  Exchange(HttpRequest request, QueryStringDecoder uri, Map<String, String> params) {
+  Exchange(
+      HttpRequest request,
+      QueryStringDecoder uri,
+      Map<String, String> params,
+      @Nullable InetSocketAddress remote) {
     this.request = request;
     this.uri = uri;
     this.params = Map.copyOf(params);
+    this.remote = remote;
+  }
+
+  /** A request for tests and internal dispatch. */
+  public static Exchange of(HttpRequest request, Map<String, String> params) {
+    return new Exchange(request, new QueryStringDecoder(request.uri()), params, null);
+  }
+
+  /** The client's IP address as text, or empty when unknown. */
+  public String remoteIp() {
+    return remote == null || remote.getAddress() == null
+        ? ""
+        : remote.getAddress().getHostAddress();
+  }
+
+  /** The request URI exactly as received: raw (percent-encoded) path and query. */
+  public String rawUri() {
+    return request.uri();
   }
 
   public HttpMethod method() {
