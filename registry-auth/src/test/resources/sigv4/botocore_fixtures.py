@@ -90,6 +90,7 @@ SigV4Auth(Credentials(ACCESS_KEY, SECRET_KEY), "ecr", "us-east-1").add_auth(requ
 prepared = request.prepare()
 emit("sigv4auth-get-query", prepared.method, prepared.url, prepared.headers, prepared.body)
 
-# A presigned URL (query-string form) for STS GetCallerIdentity, as e.g. aws-iam-authenticator makes.
-url = sts.generate_presigned_url("get_caller_identity", ExpiresIn=900)
+# A presigned URL (query-string form) for STS GetCallerIdentity, made as `aws eks get-token` does
+# (HttpMethod="GET"; without it botocore signs the operation's method, POST).
+url = sts.generate_presigned_url("get_caller_identity", ExpiresIn=900, HttpMethod="GET")
 print(json.dumps({"name": "sts-presigned-get-caller-identity", "method": "GET", "url": url}))

@@ -14,12 +14,12 @@ import java.time.temporal.TemporalAccessor;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Base64;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.function.Predicate;
 import java.util.regex.Pattern;
-import java.util.stream.Collectors;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -46,73 +46,57 @@ import org.jspecify.annotations.Nullable;
  *     condition operators</a>
  */
 public final class Condition {
-  /** The positive operators; negated ones are these with {@link #negated}. */
+  /** The operators, each with its name and, if it has one, the name of its negation. */
   enum Operator {
-    STRING_EQUALS(true),
-    STRING_EQUALS_IGNORE_CASE(true),
-    STRING_LIKE(true),
-    NUMERIC_EQUALS(false),
-    NUMERIC_LESS_THAN(false),
-    NUMERIC_LESS_THAN_EQUALS(false),
-    NUMERIC_GREATER_THAN(false),
-    NUMERIC_GREATER_THAN_EQUALS(false),
-    DATE_EQUALS(false),
-    DATE_LESS_THAN(false),
-    DATE_LESS_THAN_EQUALS(false),
-    DATE_GREATER_THAN(false),
-    DATE_GREATER_THAN_EQUALS(false),
-    BOOL(false),
-    BINARY_EQUALS(false),
-    IP_ADDRESS(false),
-    ARN_LIKE(true),
-    NULL(false);
+    STRING_EQUALS("StringEquals", "StringNotEquals", true),
+    STRING_EQUALS_IGNORE_CASE("StringEqualsIgnoreCase", "StringNotEqualsIgnoreCase", true),
+    STRING_LIKE("StringLike", "StringNotLike", true),
+    NUMERIC_EQUALS("NumericEquals", "NumericNotEquals", false),
+    NUMERIC_LESS_THAN("NumericLessThan", null, false),
+    NUMERIC_LESS_THAN_EQUALS("NumericLessThanEquals", null, false),
+    NUMERIC_GREATER_THAN("NumericGreaterThan", null, false),
+    NUMERIC_GREATER_THAN_EQUALS("NumericGreaterThanEquals", null, false),
+    DATE_EQUALS("DateEquals", "DateNotEquals", false),
+    DATE_LESS_THAN("DateLessThan", null, false),
+    DATE_LESS_THAN_EQUALS("DateLessThanEquals", null, false),
+    DATE_GREATER_THAN("DateGreaterThan", null, false),
+    DATE_GREATER_THAN_EQUALS("DateGreaterThanEquals", null, false),
+    BOOL("Bool", null, false),
+    BINARY_EQUALS("BinaryEquals", null, false),
+    IP_ADDRESS("IpAddress", "NotIpAddress", false),
+    /** Same as {@link #ARN_LIKE}: IAM accepts wildcards in both. */
+    ARN_EQUALS("ArnEquals", "ArnNotEquals", true),
+    ARN_LIKE("ArnLike", "ArnNotLike", true),
+    NULL("Null", null, false);
+
+    final String positiveName;
+    final @Nullable String negatedName;
 
     /** Whether values may hold policy variables (string and ARN operators only). */
     final boolean variables;
 
-    Operator(boolean variables) {
+    Operator(String positiveName, @Nullable String negatedName, boolean variables) {
+      this.positiveName = positiveName;
+      this.negatedName = negatedName;
       this.variables = variables;
     }
   }
 
   private record Name(Operator operator, boolean negated) {}
 
-  /** Operator names as written in policies, to what they mean. */
-  private static final Map<String, Name> NAMES =
-      Arrays.stream(
-              new Object[][] {
-                {"StringEquals", Operator.STRING_EQUALS, false},
-                {"StringNotEquals", Operator.STRING_EQUALS, true},
-                {"StringEqualsIgnoreCase", Operator.STRING_EQUALS_IGNORE_CASE, false},
-                {"StringNotEqualsIgnoreCase", Operator.STRING_EQUALS_IGNORE_CASE, true},
-                {"StringLike", Operator.STRING_LIKE, false},
-                {"StringNotLike", Operator.STRING_LIKE, true},
-                {"NumericEquals", Operator.NUMERIC_EQUALS, false},
-                {"NumericNotEquals", Operator.NUMERIC_EQUALS, true},
-                {"NumericLessThan", Operator.NUMERIC_LESS_THAN, false},
-                {"NumericLessThanEquals", Operator.NUMERIC_LESS_THAN_EQUALS, false},
-                {"NumericGreaterThan", Operator.NUMERIC_GREATER_THAN, false},
-                {"NumericGreaterThanEquals", Operator.NUMERIC_GREATER_THAN_EQUALS, false},
-                {"DateEquals", Operator.DATE_EQUALS, false},
-                {"DateNotEquals", Operator.DATE_EQUALS, true},
-                {"DateLessThan", Operator.DATE_LESS_THAN, false},
-                {"DateLessThanEquals", Operator.DATE_LESS_THAN_EQUALS, false},
-                {"DateGreaterThan", Operator.DATE_GREATER_THAN, false},
-                {"DateGreaterThanEquals", Operator.DATE_GREATER_THAN_EQUALS, false},
-                {"Bool", Operator.BOOL, false},
-                {"BinaryEquals", Operator.BINARY_EQUALS, false},
-                {"IpAddress", Operator.IP_ADDRESS, false},
-                {"NotIpAddress", Operator.IP_ADDRESS, true},
-                {"ArnEquals", Operator.ARN_LIKE, false},
-                {"ArnLike", Operator.ARN_LIKE, false},
-                {"ArnNotEquals", Operator.ARN_LIKE, true},
-                {"ArnNotLike", Operator.ARN_LIKE, true},
-                {"Null", Operator.NULL, false},
-              })
-          .collect(
-              Collectors.toUnmodifiableMap(
-                  row -> ((String) row[0]).toLowerCase(Locale.ROOT),
-                  row -> new Name((Operator) row[1], (Boolean) row[2])));
+  /** Lower-cased operator names, as written in policies, to what they mean. */
+  private static final Map<String, Name> NAMES = names();
+
+  private static Map<String, Name> names() {
+    Map<String, Name> names = new HashMap<>();
+    for (Operator op : Operator.values()) {
+      names.put(op.positiveName.toLowerCase(Locale.ROOT), new Name(op, false));
+      if (op.negatedName != null) {
+        names.put(op.negatedName.toLowerCase(Locale.ROOT), new Name(op, true));
+      }
+    }
+    return Map.copyOf(names);
+  }
 
   private static final String IF_EXISTS = "ifexists";
   private static final String FOR_ALL_VALUES = "forallvalues:";
@@ -151,7 +135,10 @@ public final class Condition {
     this.negated = negated;
     this.ifExists = ifExists;
     this.set = set;
-    boolean wildcards = operator == Operator.STRING_LIKE || operator == Operator.ARN_LIKE;
+    boolean wildcards =
+        operator == Operator.STRING_LIKE
+            || operator == Operator.ARN_LIKE
+            || operator == Operator.ARN_EQUALS;
     List<Template> t = new ArrayList<>(values.size());
     for (String v : values) {
       t.add(Template.parse(v, wildcards, variables && operator.variables));
@@ -280,7 +267,7 @@ public final class Condition {
       case STRING_EQUALS -> expected::equals;
       case STRING_EQUALS_IGNORE_CASE -> expected::equalsIgnoreCase;
       case STRING_LIKE -> a -> resolved.matches(a, false);
-      case ARN_LIKE -> a -> isArn(a) && resolved.matchesArn(a);
+      case ARN_EQUALS, ARN_LIKE -> a -> isArn(a) && resolved.matchesArn(a);
       case NUMERIC_EQUALS -> numeric(expected, c -> c == 0);
       case NUMERIC_LESS_THAN -> numeric(expected, c -> c < 0);
       case NUMERIC_LESS_THAN_EQUALS -> numeric(expected, c -> c <= 0);

@@ -1,6 +1,7 @@
 package dev.berth.auth.policy;
 
 import dev.berth.auth.Principal;
+import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -34,7 +35,7 @@ public record PrincipalSet(boolean anyone, Map<String, List<String>> entries) {
   public PrincipalSet {
     Map<String, List<String>> copy = new LinkedHashMap<>();
     entries.forEach((k, v) -> copy.put(k, List.copyOf(v)));
-    entries = java.util.Collections.unmodifiableMap(copy);
+    entries = Collections.unmodifiableMap(copy);
   }
 
   /** The {@code AWS} entries; empty when there are none. */

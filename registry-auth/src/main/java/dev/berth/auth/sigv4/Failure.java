@@ -2,29 +2,31 @@ package dev.berth.auth.sigv4;
 
 /**
  * Why a request failed SigV4 verification. The verifier does not know the protocol; each protocol
- * layer maps these to its own error table in one place. The intended mapping:
+ * layer maps these to its own error table in one place. The intended mapping (HTTP status in
+ * parentheses):
  *
  * <table>
  *   <caption>Failure to AWS error codes</caption>
  *   <tr><th>Failure</th><th>JSON 1.1 (ECR) {@code __type}</th><th>Query (IAM, STS) {@code Code}</th></tr>
- *   <tr><td>{@link #MISSING_AUTHENTICATION}</td><td>MissingAuthenticationTokenException</td>
+ *   <tr><td>{@link #MISSING_AUTHENTICATION}</td><td>MissingAuthenticationTokenException (400)</td>
  *       <td>MissingAuthenticationToken (403)</td></tr>
- *   <tr><td>{@link #INCOMPLETE_SIGNATURE}</td><td>IncompleteSignatureException</td>
+ *   <tr><td>{@link #INCOMPLETE_SIGNATURE}</td><td>IncompleteSignatureException (400)</td>
  *       <td>IncompleteSignature (400)</td></tr>
- *   <tr><td>{@link #UNKNOWN_ACCESS_KEY}</td><td>UnrecognizedClientException</td>
+ *   <tr><td>{@link #UNKNOWN_ACCESS_KEY}</td><td>UnrecognizedClientException (400)</td>
  *       <td>InvalidClientTokenId (403)</td></tr>
- *   <tr><td>{@link #SIGNATURE_MISMATCH}</td><td>InvalidSignatureException</td>
+ *   <tr><td>{@link #SIGNATURE_MISMATCH}</td><td>InvalidSignatureException (400)</td>
  *       <td>SignatureDoesNotMatch (403)</td></tr>
- *   <tr><td>{@link #REQUEST_EXPIRED}</td><td>InvalidSignatureException</td>
+ *   <tr><td>{@link #REQUEST_EXPIRED}</td><td>InvalidSignatureException (400)</td>
  *       <td>SignatureDoesNotMatch (403)</td></tr>
- *   <tr><td>{@link #WRONG_SCOPE}</td><td>InvalidSignatureException</td>
+ *   <tr><td>{@link #WRONG_SCOPE}</td><td>InvalidSignatureException (400)</td>
  *       <td>SignatureDoesNotMatch (403)</td></tr>
  * </table>
  *
- * <p>AWS itself answers an expired signature and a badly scoped credential with the signature error
- * of the protocol ("Signature expired: ...", "Credential should be scoped to a valid region"), so
- * the two share {@link #SIGNATURE_MISMATCH}'s code; the exception message tells them apart. Some
- * query services answer {@code RequestExpired} (400) instead; IAM and STS do not.
+ * <p>The query statuses are those of the AWS "Common Errors" pages; JSON 1.1 services answer client
+ * errors with 400. AWS answers an expired signature and a badly scoped credential with the
+ * signature error of the protocol ("Signature expired: ...", "Credential should be scoped to a
+ * valid region"), so the three share a code and the exception message tells them apart. Some query
+ * services (EC2 and others) answer {@code RequestExpired} (400) for an expired request instead.
  */
 public enum Failure {
   /** No {@code Authorization} header (or, for presigned URLs, no {@code X-Amz-*} parameters). */

@@ -34,12 +34,15 @@ class ActionResourceMatchTest {
         Arguments.of("service star, other service", "'ecr:*'", "ecr-public:PutImage", false),
         Arguments.of("other service", "'s3:*'", "ecr:PutImage", false),
         Arguments.of("everything", "'*'", "ecr:PutImage", true),
-        Arguments.of("question mark", "'ecr:Get?uthorizationToken'", "ecr:GetAuthorizationToken", true),
-        Arguments.of("question mark is one char", "'ecr:Get?Token'", "ecr:GetAuthorizationToken", false),
+        Arguments.of(
+            "question mark", "'ecr:Get?uthorizationToken'", "ecr:GetAuthorizationToken", true),
+        Arguments.of(
+            "question mark is one char", "'ecr:Get?Token'", "ecr:GetAuthorizationToken", false),
         Arguments.of("list, first", "['ecr:PutImage', 'ecr:Initiate*']", "ecr:PutImage", true),
         Arguments.of(
             "list, second", "['ecr:PutImage', 'ecr:Initiate*']", "ecr:InitiateLayerUpload", true),
-        Arguments.of("list, none", "['ecr:PutImage', 'ecr:Initiate*']", "ecr:BatchGetImage", false));
+        Arguments.of(
+            "list, none", "['ecr:PutImage', 'ecr:Initiate*']", "ecr:BatchGetImage", false));
   }
 
   @ParameterizedTest(name = "{0}: {1} vs {2}")
@@ -48,7 +51,9 @@ class ActionResourceMatchTest {
     Policy policy =
         Fixtures.identity("{'Effect': 'Allow', 'Action': " + action + ", 'Resource': '*'}");
 
-    Decision d = PolicyEvaluator.evaluate(Fixtures.request(ALICE, requested, REPO_A), List.of(policy), List.of());
+    Decision d =
+        PolicyEvaluator.evaluate(
+            Fixtures.request(ALICE, requested, REPO_A), List.of(policy), List.of());
 
     assertThat(d).isEqualTo(allowed ? Decision.ALLOW : Decision.IMPLICIT_DENY);
   }
@@ -149,7 +154,11 @@ class ActionResourceMatchTest {
         Arguments.of("escaped ? is not a wildcard", REPO + "a${?}", ALICE, REPO + "ab", false),
         Arguments.of("escaped dollar", REPO + "${$}x", ALICE, REPO + "$x", true),
         Arguments.of(
-            "unterminated variable is literal", REPO + "${aws:username", ALICE, REPO + "${aws:username", true));
+            "unterminated variable is literal",
+            REPO + "${aws:username",
+            ALICE,
+            REPO + "${aws:username",
+            true));
   }
 
   @ParameterizedTest(name = "{0}: {1} vs {3}")
@@ -163,7 +172,7 @@ class ActionResourceMatchTest {
             "{'Effect': '"
                 + (root ? "Deny" : "Allow")
                 + "', 'Action': 'ecr:*', 'Resource': '"
-                + pattern.replace("'", "\\'")
+                + pattern.replace("'", "\\u0027")
                 + "'}");
     RequestContext ctx =
         RequestContext.builder(principal, "ecr:PutImage", requested)
@@ -182,13 +191,15 @@ class ActionResourceMatchTest {
   static Stream<Arguments> versions() {
     String variable = REPO + "${aws:username}/*";
     return Stream.of(
-        Arguments.of("2012-10-17 substitutes", "'Version': '2012-10-17', ", REPO + "alice/app", true),
+        Arguments.of(
+            "2012-10-17 substitutes", "'Version': '2012-10-17', ", REPO + "alice/app", true),
         Arguments.of(
             "2012-10-17 does not match the literal",
             "'Version': '2012-10-17', ",
             REPO + "${aws:username}/app",
             false),
-        Arguments.of("2008-10-17 is literal", "'Version': '2008-10-17', ", REPO + "alice/app", false),
+        Arguments.of(
+            "2008-10-17 is literal", "'Version': '2008-10-17', ", REPO + "alice/app", false),
         Arguments.of(
             "2008-10-17 matches the literal",
             "'Version': '2008-10-17', ",
@@ -222,9 +233,11 @@ class ActionResourceMatchTest {
     return Stream.of(
         Arguments.of("tag variable", List.of("platform"), REPO + "platform/app", true),
         Arguments.of("tag variable, other value", List.of("platform"), REPO + "ops/app", false),
-        Arguments.of("multi-valued key is not substituted", List.of("a", "b"), REPO + "a/app", false),
+        Arguments.of(
+            "multi-valued key is not substituted", List.of("a", "b"), REPO + "a/app", false),
         Arguments.of("substituted value is literal", List.of("p*"), REPO + "p*/app", true),
-        Arguments.of("substituted star is no wildcard", List.of("p*"), REPO + "platform/app", false),
+        Arguments.of(
+            "substituted star is no wildcard", List.of("p*"), REPO + "platform/app", false),
         Arguments.of("absent key", List.of(), REPO + "platform/app", false));
   }
 

@@ -235,7 +235,8 @@ class PolicyParseTest {
         Arguments.of("identity with Principal", withPrincipal, false, true, true),
         Arguments.of("identity with NotPrincipal", withNotPrincipal, false, true, true),
         Arguments.of("resource without Principal", noPrincipal, true, false, true),
-        Arguments.of("duplicate Sids in identity policy", duplicateSidsNoPrincipal, false, false, true),
+        Arguments.of(
+            "duplicate Sids in identity policy", duplicateSidsNoPrincipal, false, false, true),
         Arguments.of("duplicate Sids in resource policy", duplicateSids, false, true, true));
   }
 
@@ -275,8 +276,7 @@ class PolicyParseTest {
     return Stream.of(
         Arguments.of("statement as an object", json("{'Statement': " + OK + "}"), 1),
         Arguments.of("no Version", json("{'Statement': [" + OK + ", " + OK + "]}"), 2),
-        Arguments.of(
-            "Version 2008", json("{'Version': '2008-10-17', 'Statement': " + OK + "}"), 1),
+        Arguments.of("Version 2008", json("{'Version': '2008-10-17', 'Statement': " + OK + "}"), 1),
         Arguments.of(
             "Id and Sid",
             json(
@@ -369,7 +369,8 @@ class PolicyParseTest {
                     + "'StringEquals': {'aws:username': 'alice'}}}"));
 
     List<Condition> conditions = policy.statements().get(0).conditions();
-    assertThat(conditions).extracting(Condition::operator)
+    assertThat(conditions)
+        .extracting(Condition::operator)
         .containsExactly("NumericLessThan", "Bool", "StringEquals");
     assertThat(conditions.get(0).key()).isEqualTo("ecr:count");
     assertThat(conditions.get(0).values()).containsExactly("5", "1.50", "1000", "-2");

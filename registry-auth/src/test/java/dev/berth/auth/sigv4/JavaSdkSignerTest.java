@@ -524,6 +524,48 @@ class JavaSdkSignerTest {
   }
 
   @Test
+  void presignerMakesTheSignatureTheSdkMakes() {
+    SdkHttpFullRequest http =
+        SdkHttpFullRequest.builder()
+            .method(SdkHttpMethod.GET)
+            .uri(URI.create("https://registry.berth.test:8443/blobs/sha256:abc%3Adef"))
+            .putRawQueryParameter("repository", "team/app")
+            .build();
+    SignedRequest sdk =
+        sdkSign(
+            http,
+            new byte[0],
+            AwsCredentialsIdentity.create(AKID, SECRET),
+            "ecr",
+            "eu-central-1",
+            r ->
+                r.putProperty(
+                        AwsV4FamilyHttpSigner.AUTH_LOCATION,
+                        AwsV4FamilyHttpSigner.AuthLocation.QUERY_STRING)
+                    .putProperty(
+                        AwsV4FamilyHttpSigner.EXPIRATION_DURATION, Duration.ofMinutes(30)));
+
+    String ours =
+        new SigV4Presigner(Clock.fixed(SIGNED_AT, ZoneOffset.UTC))
+            .presign(
+                "GET",
+                "registry.berth.test:8443",
+                "/blobs/sha256:abc%3Adef",
+                "repository=team%2Fapp",
+                new Credential<>(AKID, SECRET, "alice"),
+                "eu-central-1",
+                "ecr",
+                Duration.ofMinutes(30));
+
+    assertThat(sdk.header("Host")).contains("registry.berth.test:8443");
+    assertThat(signatureOf(ours)).isEqualTo(signatureOf(sdk.rawQuery())).hasSize(64);
+  }
+
+  private static String signatureOf(String query) {
+    return query.replaceFirst(".*X-Amz-Signature=([0-9a-f]+).*", "$1");
+  }
+
+  @Test
   void headerFormSignatureVerifiesThroughEitherForm() throws SigV4Exception {
     assertThat(VERIFIER.verifyEitherForm(signedEcr(), ECR, US_EAST_1, LOOKUP).owner())
         .isEqualTo("alice");

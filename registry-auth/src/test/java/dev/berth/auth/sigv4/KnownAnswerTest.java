@@ -475,6 +475,33 @@ class KnownAnswerTest {
   }
 
   @Test
+  void bodyMustMatchTheSignedContentSha256() {
+    // post-x-www-form-urlencoded signs x-amz-content-sha256 of "Param1=value1": the signature
+    // still matches with another body, the body hash must not.
+    Vector v =
+        vectors()
+            .filter(x -> x.name().equals("post-x-www-form-urlencoded"))
+            .findFirst()
+            .orElseThrow();
+    SignedRequest signed = v.request(v.signature());
+    SignedRequest otherBody =
+        new SignedRequest(
+            signed.method(),
+            signed.rawPath(),
+            signed.rawQuery(),
+            signed.headers(),
+            "Param1=value2".getBytes(StandardCharsets.UTF_8));
+
+    assertThatThrownBy(() -> verifierAt(SUITE_2015).verify(otherBody, Set.of("service"), LOOKUP))
+        .isInstanceOfSatisfying(
+            SigV4Exception.class,
+            e -> {
+              assertThat(e.failure()).isEqualTo(Failure.SIGNATURE_MISMATCH);
+              assertThat(e.getMessage()).contains("x-amz-content-sha256");
+            });
+  }
+
+  @Test
   void suiteCaseWithSessionTokenIsRejected() {
     // get-vanilla-with-session-token: valid for AWS, but Berth issues no session tokens.
     Vector v =
