@@ -46,6 +46,7 @@ public final class ConfigLoader {
   public static final String USAGE =
       """
       Usage: java -jar berth.jar [options]
+             java -jar berth.jar rotate-token-key [options]   make a new token signing key current
 
         --port N          port to listen on (default 5000; env BERTH_PORT)
         --bind ADDRESS    address to listen on (default 0.0.0.0; env BERTH_BIND)

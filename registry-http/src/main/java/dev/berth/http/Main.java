@@ -1,6 +1,12 @@
 package dev.berth.http;
 
 import ch.qos.logback.classic.Level;
+import dev.berth.auth.identity.MasterKey;
+import dev.berth.auth.identity.SecretBox;
+import dev.berth.auth.token.TokenService;
+import dev.berth.storage.fs.FilesystemDriver;
+import java.io.IOException;
+import java.time.Clock;
 import java.util.Arrays;
 import java.util.concurrent.CountDownLatch;
 import org.slf4j.Logger;
@@ -8,12 +14,36 @@ import org.slf4j.LoggerFactory;
 
 /** {@code java -jar berth.jar [options]}: starts the registry and runs until terminated. */
 public final class Main {
+  /** The command that makes a new token signing key current. */
+  static final String ROTATE_TOKEN_KEY = "rotate-token-key";
+
   private Main() {}
+
+  /**
+   * Makes a new token signing key current. Tokens signed with older keys stay valid until they
+   * expire; new tokens, on every node within 30 s, use the new key.
+   */
+  static int rotateTokenKey(ServerConfig config, Logger log) {
+    try (FilesystemDriver storage = new FilesystemDriver(config.dataDir())) {
+      SecretBox box =
+          new SecretBox(MasterKey.load(config.masterKey(), config.keyDir().resolve("master.key")));
+      String kid = new TokenService(storage, box, Clock.systemUTC()).rotate();
+      System.out.println("new token signing key " + kid + " is current");
+      return 0;
+    } catch (IOException | RuntimeException e) {
+      log.error("cannot rotate the token signing key: {}", e.toString());
+      return 1;
+    }
+  }
 
   public static void main(String[] args) throws Exception {
     if (Arrays.asList(args).contains("--help") || Arrays.asList(args).contains("-h")) {
       System.out.print(ConfigLoader.USAGE);
       return;
+    }
+    boolean rotate = args.length > 0 && args[0].equals(ROTATE_TOKEN_KEY);
+    if (rotate) {
+      args = Arrays.copyOfRange(args, 1, args.length);
     }
     ServerConfig config;
     try {
@@ -27,6 +57,10 @@ public final class Main {
         (ch.qos.logback.classic.Logger) LoggerFactory.getLogger(Logger.ROOT_LOGGER_NAME);
     root.setLevel(Level.toLevel(config.logLevel(), Level.INFO));
     Logger log = LoggerFactory.getLogger(Main.class);
+    if (rotate) {
+      System.exit(rotateTokenKey(config, log));
+      return;
+    }
     Berth berth;
     try {
       berth = Berth.start(config);
