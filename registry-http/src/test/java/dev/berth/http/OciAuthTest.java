@@ -172,6 +172,7 @@ class OciAuthTest {
     Files.writeString(
         config,
         "{\"policy\":{\"Version\":\"2012-10-17\",\"Statement\":[{\"Effect\":\"Allow\",\"Principal\":\"*\",\"Action\":[\"ecr:BatchGetImage\",\"ecr:GetDownloadUrlForLayer\"]}]}}");
+    registry.server().registry().policies().invalidate();
 
     assertThat(
             registry

@@ -1,12 +1,15 @@
 package dev.berth.core.repo;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.github.benmanes.caffeine.cache.Cache;
+import com.github.benmanes.caffeine.cache.Caffeine;
 import dev.berth.core.RegistryId;
 import dev.berth.core.Repository;
 import dev.berth.storage.StorageDriver;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.NoSuchFileException;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -18,10 +21,20 @@ import java.util.Optional;
  * already.
  */
 public final class ResourcePolicies {
+  /** How long a looked-up policy is reused; bounds how long a change takes on other nodes. */
+  public static final Duration CACHE_TTL = Duration.ofSeconds(5);
+
   private final StorageDriver driver;
+  private final Cache<String, Optional<String>> cache =
+      Caffeine.newBuilder().expireAfterWrite(CACHE_TTL).maximumSize(100_000).build();
 
   ResourcePolicies(StorageDriver driver) {
     this.driver = driver;
+  }
+
+  /** Forgets cached policies, after this node changed one. */
+  public void invalidate() {
+    cache.invalidateAll();
   }
 
   /** The policy documents that apply to the repository, repository policy first. */
@@ -38,6 +51,10 @@ public final class ResourcePolicies {
   }
 
   private Optional<String> policyIn(String path) {
+    return cache.get(path, this::read);
+  }
+
+  private Optional<String> read(String path) {
     try {
       JsonNode node = Json.MAPPER.readTree(driver.getContent(path)).get("policy");
       return node == null || node.isNull()
