@@ -96,6 +96,7 @@ public final class BerthServerExtension implements BeforeEachCallback, AfterEach
       berth = null;
       if (dataDir != null) {
         deleteTree(dataDir);
+        deleteTree(dataDir.resolveSibling(dataDir.getFileName() + "-keys"));
         dataDir = null;
       }
     }

@@ -1,6 +1,7 @@
 package dev.berth.auth.identity;
 
 import java.util.Locale;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Where identities live in storage (the IAM part of the layout documented in {@code
@@ -8,8 +9,8 @@ import java.util.Locale;
  *
  * <pre>
  * iam/accounts/&lt;account&gt;/account.json                       account record
- * iam/accounts/&lt;account&gt;/users/&lt;name lowercased&gt;/user.json   user record
- * iam/accounts/&lt;account&gt;/users/&lt;name&gt;/policies/&lt;policy&gt;.json inline policy (name as given)
+ * iam/accounts/&lt;account&gt;/users/u-&lt;name lowercased&gt;/user.json   user record
+ * iam/accounts/&lt;account&gt;/users/u-&lt;name&gt;/policies/p-&lt;policy&gt;.json inline policy (name as given)
  * iam/access-keys/&lt;AKID&gt;.json                          access key with its sealed secret
  * iam/token-keys/&lt;kid&gt;.json                            sealed token signing key
  * iam/token-keys/current                              ID of the key that signs new tokens
@@ -17,6 +18,15 @@ import java.util.Locale;
  */
 public final class IamPaths {
   static final String ROOT = "iam";
+
+  /**
+   * Prefixes keep names that IAM allows (such as {@code .alice} or {@code ..}) from ever forming a
+   * hidden or relative path segment.
+   */
+  static final String USER_PREFIX = "u-";
+
+  static final String POLICY_PREFIX = "p-";
+  static final String POLICY_SUFFIX = ".json";
 
   private IamPaths() {}
 
@@ -33,7 +43,7 @@ public final class IamPaths {
   }
 
   static String userDir(String account, String userName) {
-    return usersDir(account) + "/" + userName.toLowerCase(Locale.ROOT);
+    return usersDir(account) + "/" + USER_PREFIX + userName.toLowerCase(Locale.ROOT);
   }
 
   static String user(String account, String userName) {
@@ -45,7 +55,14 @@ public final class IamPaths {
   }
 
   static String policy(String account, String userName, String policyName) {
-    return policiesDir(account, userName) + "/" + policyName + ".json";
+    return policiesDir(account, userName) + "/" + POLICY_PREFIX + policyName + POLICY_SUFFIX;
+  }
+
+  /** The policy name of a file in {@link #policiesDir}, or null for other files. */
+  static @Nullable String policyName(String fileName) {
+    return fileName.startsWith(POLICY_PREFIX) && fileName.endsWith(POLICY_SUFFIX)
+        ? fileName.substring(POLICY_PREFIX.length(), fileName.length() - POLICY_SUFFIX.length())
+        : null;
   }
 
   static String accessKeysDir() {

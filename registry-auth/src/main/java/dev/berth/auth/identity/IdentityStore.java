@@ -288,8 +288,9 @@ public final class IdentityStore {
     requireUser(account, userName);
     List<String> names = new ArrayList<>();
     for (String file : io(() -> storage.list(IamPaths.policiesDir(account, userName)))) {
-      if (file.endsWith(".json")) {
-        names.add(file.substring(0, file.length() - ".json".length()));
+      String name = IamPaths.policyName(file);
+      if (name != null) {
+        names.add(name);
       }
     }
     return names;

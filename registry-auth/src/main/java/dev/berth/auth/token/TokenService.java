@@ -118,7 +118,10 @@ public final class TokenService {
     } catch (IOException | IllegalArgumentException e) {
       throw new InvalidTokenException("malformed token");
     }
-    if (payload.kid() == null || payload.acct() == null) {
+    if (payload == null
+        || payload.kid() == null
+        || payload.acct() == null
+        || payload.acct().isEmpty()) {
       throw new InvalidTokenException("malformed token");
     }
     byte[] key =

@@ -57,7 +57,7 @@ public final class AwsApi {
       try {
         Caller caller = authenticate(ex, Set.of("ecr"), true);
         return ecr.handle(ex, caller);
-      } catch (AwsException e) {
+      } catch (RuntimeException e) {
         return AwsErrors.renderJson(e);
       }
     }
@@ -66,7 +66,7 @@ public final class AwsApi {
     try {
       Caller caller = authenticate(ex, Set.of("iam", "sts"), false);
       return iam.handle(form, caller);
-    } catch (AwsException e) {
+    } catch (RuntimeException e) {
       return AwsErrors.renderXml(e, namespace);
     }
   }

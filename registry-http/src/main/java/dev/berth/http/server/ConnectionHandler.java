@@ -119,7 +119,21 @@ public final class ConnectionHandler extends ChannelInboundHandlerAdapter {
 
   private void schedule() {
     if (draining.compareAndSet(false, true)) {
-      worker.execute(this::drain);
+      try {
+        worker.execute(this::drain);
+      } catch (java.util.concurrent.RejectedExecutionException e) {
+        // Shutting down: drop what is queued and the connection with it.
+        Object msg;
+        while ((msg = inbox.poll()) != null) {
+          if (msg != CLOSED) {
+            ReferenceCountUtil.release(msg);
+          }
+        }
+        ChannelHandlerContext c = ctx;
+        if (c != null) {
+          c.close();
+        }
+      }
     }
   }
 
