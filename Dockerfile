@@ -12,8 +12,9 @@ ARG BERTH_UID=10001
 RUN groupadd --system --gid "${BERTH_UID}" berth \
     && useradd --system --uid "${BERTH_UID}" --gid berth --home-dir /var/lib/berth \
         --no-create-home --shell /usr/sbin/nologin berth \
-    && mkdir -p /opt/berth /var/lib/berth \
-    && chown berth:berth /var/lib/berth
+    && mkdir -p /opt/berth /var/lib/berth /var/lib/berth-keys \
+    && chown berth:berth /var/lib/berth /var/lib/berth-keys \
+    && chmod 700 /var/lib/berth-keys
 
 COPY registry-http/target/berth.jar /opt/berth/berth.jar
 
@@ -22,10 +23,12 @@ ENV JDK_JAVA_OPTIONS="-XX:MaxRAMPercentage=75 -XX:+ExitOnOutOfMemoryError"
 
 USER berth
 WORKDIR /var/lib/berth
-VOLUME /var/lib/berth
+# Data, and apart from it the master key and first credentials (or set BERTH_MASTER_KEY).
+VOLUME ["/var/lib/berth", "/var/lib/berth-keys"]
 EXPOSE 5000
 
 ENTRYPOINT ["java", "-jar", "/opt/berth/berth.jar", \
-            "--port", "5000", "--bind", "0.0.0.0", "--data-dir", "/var/lib/berth"]
+            "--port", "5000", "--bind", "0.0.0.0", "--data-dir", "/var/lib/berth", \
+            "--key-dir", "/var/lib/berth-keys"]
 # Extra arguments; `docker run berth --log-level debug` replaces them.
 CMD ["--log-level", "info"]

@@ -1,17 +1,26 @@
 #!/usr/bin/env bash
 # Installs and starts what the integration tests in src-it need on Debian bookworm, as root:
-# a Docker engine (docker.io), skopeo, and busybox-static (the rootfs of the test image that
-# DockerPushPullIT makes, since nothing can be pulled from Docker Hub).
+# a Docker engine (docker.io), skopeo, busybox-static (the rootfs of the test images that
+# DockerPushPullIT and AuthWorkflowIT make, since nothing can be pulled from Docker Hub), and
+# awscli (AWS CLI v2 at /usr/bin/aws; AuthWorkflowIT also runs the image's pip AWS CLI v1 `aws`).
 #
-# Idempotent: installs only missing packages, and starts dockerd only when `docker info` does
-# not answer already. dockerd runs as DESIGN.md says: vfs storage (works on any filesystem),
-# no iptables and no bridge (the sandbox has only loopback; tests use host networking).
+# It also makes the ECR-style registry host name that AuthWorkflowIT pushes to with docker,
+# 000000000000.dkr.ecr.us-east-1.localhost, resolve to 127.0.0.1 through /etc/hosts: glibc here
+# does not resolve *.localhost by itself, docker resolves registry names on its own, and a name
+# that resolves to loopback is a plain-HTTP ("insecure") registry for docker without any
+# daemon flag.
+#
+# Idempotent: installs only missing packages, adds the hosts entry only when the name does not
+# resolve, and starts dockerd only when `docker info` does not answer already. dockerd runs as
+# DESIGN.md says: vfs storage (works on any filesystem), no iptables and no bridge (the sandbox
+# has only loopback; tests use host networking).
 #
 # Env: DOCKERD_LOG  where dockerd logs (default /tmp/berth-dockerd.log)
 set -euo pipefail
 
-PACKAGES=(docker.io skopeo busybox-static)
+PACKAGES=(docker.io skopeo busybox-static awscli)
 DOCKERD_LOG="${DOCKERD_LOG:-/tmp/berth-dockerd.log}"
+ECR_HOST=000000000000.dkr.ecr.us-east-1.localhost
 DOCKERD_READY_SECONDS=60
 
 log() { echo "[install-tools] $*" >&2; }
@@ -35,6 +44,13 @@ if [ "${#missing[@]}" -gt 0 ]; then
   apt-get -o DPkg::Lock::Timeout=300 install -y -q --no-install-recommends "${missing[@]}"
 else
   log "already installed: ${PACKAGES[*]}"
+fi
+
+if getent hosts "$ECR_HOST" >/dev/null; then
+  log "$ECR_HOST resolves: $(getent hosts "$ECR_HOST" | head -n 1)"
+else
+  log "adding $ECR_HOST -> 127.0.0.1 to /etc/hosts"
+  printf '127.0.0.1 %s\n' "$ECR_HOST" >>/etc/hosts
 fi
 
 if docker info >/dev/null 2>&1; then
@@ -62,3 +78,6 @@ fi
 log "$(docker version --format 'docker client {{.Client.Version}}, server {{.Server.Version}}')"
 log "$(skopeo --version)"
 log "busybox: $(command -v busybox)"
+log "AWS CLI v2: $(/usr/bin/aws --version 2>&1)"
+# The pip AWS CLI v1 comes with the image, not from here; say which `aws` is first on PATH.
+log "aws on PATH: $(command -v aws || echo none) ($(aws --version 2>&1 || true))"

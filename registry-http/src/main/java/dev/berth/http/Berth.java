@@ -82,6 +82,7 @@ public final class Berth implements AutoCloseable {
     if (config.authEnabled()) {
       SecretBox box =
           new SecretBox(MasterKey.load(config.masterKey(), config.keyDir().resolve("master.key")));
+      box.verifyAgainst(storage);
       identities = new IdentityStore(storage, box, clock);
       Bootstrap.run(identities, config);
       tokens = new TokenService(storage, box, clock);

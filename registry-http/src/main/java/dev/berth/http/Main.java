@@ -65,7 +65,12 @@ public final class Main {
     try {
       berth = Berth.start(config);
     } catch (Exception e) {
-      log.error("cannot start: {}", e.toString(), e);
+      if (e instanceof java.io.IOException || e instanceof IllegalStateException) {
+        log.error("cannot start: {}", e.getMessage());
+        log.debug("start failure", e);
+      } else {
+        log.error("cannot start: {}", e.toString(), e);
+      }
       System.exit(1);
       return;
     }

@@ -2,6 +2,7 @@ package dev.berth.it;
 
 import static org.assertj.core.api.Assertions.fail;
 
+import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetAddress;
@@ -17,30 +18,60 @@ import java.nio.file.StandardOpenOption;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.Stream;
 import org.jspecify.annotations.Nullable;
+import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
+import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
+import software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient;
+import software.amazon.awssdk.profiles.ProfileFile;
+import software.amazon.awssdk.regions.Region;
+import software.amazon.awssdk.services.ecr.EcrClient;
+import software.amazon.awssdk.services.ecr.model.AuthorizationData;
 
 /**
  * The packaged Berth server ({@code berth.jar}) running as a child process on 127.0.0.1.
  *
  * <ol>
  *   <li>{@link #start} picks a free loopback port, runs {@code java [jvmArgs] -jar berth.jar --port
- *       P --bind 127.0.0.1 --data-dir D --log-level info} and waits until {@code GET /v2/} answers
- *       200 (at most {@link #READY_TIMEOUT}).
+ *       P --bind 127.0.0.1 --data-dir D --log-level info [serverArgs]} and waits until {@code GET
+ *       /v2/} answers (200, or 401 with authentication on; at most {@link #READY_TIMEOUT}).
+ *   <li>On its first start the server creates account {@value #ACCOUNT} with the administrator
+ *       {@code admin} and writes the administrator's access key to {@code <D>-keys/}{@value
+ *       #CREDENTIALS_FILE} (profile {@code [berth]}); {@link #adminKey} reads it, {@link
+ *       #registryToken} trades a key for a {@code /v2} token through ECR {@code
+ *       GetAuthorizationToken} (AWS SDK for Java v2).
  *   <li>Output goes to {@code target/berth-it-logs/<name>.log}; a restart appends to the same file.
  *   <li>{@link #stop} terminates gracefully (SIGTERM), {@link #kill9} kills without warning
- *       (SIGKILL), {@link #restart} starts a new process on the same data directory.
- *   <li>{@link #close} stops the process and deletes the data directory unless {@code
+ *       (SIGKILL), {@link #restart} starts a new process on the same data and key directories, so
+ *       access keys and tokens stay valid.
+ *   <li>{@link #close} stops the process and deletes the data and key directories unless {@code
  *       -Dberth.it.keepData=true}.
  * </ol>
  */
 public final class BerthServer implements AutoCloseable {
 
-  /** How long a start may take until {@code GET /v2/} answers 200. */
+  /** How long a start may take until {@code GET /v2/} answers. */
   public static final Duration READY_TIMEOUT = Duration.ofSeconds(30);
+
+  /** The account of the default registry, bootstrapped at first start. */
+  public static final String ACCOUNT = "000000000000";
+
+  /** The administrator's credentials file in the key directory. */
+  public static final String CREDENTIALS_FILE = "admin-credentials";
+
+  /** The profile of the credentials file. */
+  public static final String PROFILE = "berth";
+
+  private static final ProfileFile NO_PROFILES =
+      ProfileFile.builder()
+          .content(new ByteArrayInputStream(new byte[0]))
+          .type(ProfileFile.Type.CONFIGURATION)
+          .build();
 
   private static final Duration STOP_TIMEOUT = Duration.ofSeconds(15);
   private static final Path TARGET = Path.of(System.getProperty("berth.it.target", "target"));
@@ -50,6 +81,7 @@ public final class BerthServer implements AutoCloseable {
   private final Path jar;
   private final Path dataDir;
   private final List<String> jvmArgs;
+  private final List<String> serverArgs;
   private final Path logFile;
   private final HttpClient http =
       HttpClient.newBuilder()
@@ -59,11 +91,18 @@ public final class BerthServer implements AutoCloseable {
   private @Nullable Process process;
   private int port;
 
-  private BerthServer(String name, Path jar, Path dataDir, List<String> jvmArgs, Path logFile) {
+  private BerthServer(
+      String name,
+      Path jar,
+      Path dataDir,
+      List<String> jvmArgs,
+      List<String> serverArgs,
+      Path logFile) {
     this.name = name;
     this.jar = jar;
     this.dataDir = dataDir;
     this.jvmArgs = List.copyOf(jvmArgs);
+    this.serverArgs = List.copyOf(serverArgs);
     this.logFile = logFile;
   }
 
@@ -75,18 +114,52 @@ public final class BerthServer implements AutoCloseable {
    * @param jvmArgs extra JVM options such as {@code -Xmx64m}
    */
   public static BerthServer start(String name, String... jvmArgs) {
-    String unique = name + "-" + ProcessHandle.current().pid() + "-" + SEQUENCE.incrementAndGet();
-    try {
-      Path dataDir =
-          Files.createDirectories(TARGET.resolve("berth-it-data").resolve(unique)).toAbsolutePath();
-      Path logDir = Files.createDirectories(TARGET.resolve("berth-it-logs")).toAbsolutePath();
-      BerthServer server =
-          new BerthServer(
-              name, locateJar(), dataDir, List.of(jvmArgs), logDir.resolve(unique + ".log"));
-      server.launch();
-      return server;
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
+    return builder(name).jvmArgs(jvmArgs).start();
+  }
+
+  /** A server to start with extra JVM options or server flags. */
+  public static Builder builder(String name) {
+    return new Builder(name);
+  }
+
+  /** Collects what {@link #start()} passes to the server process. */
+  public static final class Builder {
+    private final String name;
+    private final List<String> jvmArgs = new ArrayList<>();
+    private final List<String> serverArgs = new ArrayList<>();
+
+    private Builder(String name) {
+      this.name = name;
+    }
+
+    /** Adds JVM options such as {@code -Xmx64m}. */
+    public Builder jvmArgs(String... args) {
+      jvmArgs.addAll(List.of(args));
+      return this;
+    }
+
+    /** Adds server flags after the harness's own, such as {@code --config FILE}. */
+    public Builder serverArgs(String... args) {
+      serverArgs.addAll(List.of(args));
+      return this;
+    }
+
+    /** Starts the server on a fresh data directory and waits until it is ready. */
+    public BerthServer start() {
+      String unique = name + "-" + ProcessHandle.current().pid() + "-" + SEQUENCE.incrementAndGet();
+      try {
+        Path dataDir =
+            Files.createDirectories(TARGET.resolve("berth-it-data").resolve(unique))
+                .toAbsolutePath();
+        Path logDir = Files.createDirectories(TARGET.resolve("berth-it-logs")).toAbsolutePath();
+        BerthServer server =
+            new BerthServer(
+                name, locateJar(), dataDir, jvmArgs, serverArgs, logDir.resolve(unique + ".log"));
+        server.launch();
+        return server;
+      } catch (IOException e) {
+        throw new UncheckedIOException(e);
+      }
     }
   }
 
@@ -108,6 +181,102 @@ public final class BerthServer implements AutoCloseable {
   /** The data directory, which survives {@link #stop}, {@link #kill9} and {@link #restart}. */
   public Path dataDir() {
     return dataDir;
+  }
+
+  /**
+   * The key directory the server uses by default: a sibling of the data directory named {@code
+   * <data dir name>-keys}, holding the master key and {@value #CREDENTIALS_FILE}.
+   */
+  public Path keyDir() {
+    return dataDir.resolveSibling(dataDir.getFileName() + "-keys");
+  }
+
+  /** The administrator's credentials file the first start wrote. */
+  public Path adminCredentialsFile() {
+    return keyDir().resolve(CREDENTIALS_FILE);
+  }
+
+  /**
+   * The administrator's access key, parsed from the {@code [berth]} profile of {@link
+   * #adminCredentialsFile} (AWS shared-credentials format).
+   */
+  public AccessKey adminKey() {
+    Map<String, String> profile = credentialsProfile();
+    String id = profile.get("aws_access_key_id");
+    String secret = profile.get("aws_secret_access_key");
+    if (id == null || secret == null) {
+      fail("no access key in profile [" + PROFILE + "] of " + adminCredentialsFile());
+    }
+    return new AccessKey(id, secret);
+  }
+
+  /** The keys and values of the {@code [berth]} profile of {@link #adminCredentialsFile}. */
+  public Map<String, String> credentialsProfile() {
+    List<String> lines;
+    try {
+      lines = Files.readAllLines(adminCredentialsFile(), StandardCharsets.UTF_8);
+    } catch (IOException e) {
+      throw new UncheckedIOException(
+          "cannot read the first start's credentials; log:\n" + logTail(), e);
+    }
+    Map<String, String> profile = new LinkedHashMap<>();
+    String section = null;
+    for (String raw : lines) {
+      String line = raw.strip();
+      if (line.isEmpty() || line.startsWith("#") || line.startsWith(";")) {
+        continue;
+      }
+      if (line.startsWith("[") && line.endsWith("]")) {
+        section = line.substring(1, line.length() - 1).strip();
+        continue;
+      }
+      int eq = line.indexOf('=');
+      if (PROFILE.equals(section) && eq > 0) {
+        profile.put(line.substring(0, eq).strip(), line.substring(eq + 1).strip());
+      }
+    }
+    return profile;
+  }
+
+  /** A {@code /v2} token for the administrator; see {@link #authorizationData(AccessKey)}. */
+  public String registryToken() {
+    return registryToken(adminKey());
+  }
+
+  /** A {@code /v2} token for the holder of {@code key}. */
+  public String registryToken(AccessKey key) {
+    return AwsCli.tokenOf(authorizationData(key).authorizationToken());
+  }
+
+  /**
+   * Calls ECR {@code GetAuthorizationToken} with the AWS SDK for Java v2, signed with {@code key},
+   * without any profile file or retry.
+   *
+   * @throws software.amazon.awssdk.core.exception.SdkException when the server refuses
+   */
+  public AuthorizationData authorizationData(AccessKey key) {
+    try (EcrClient ecr =
+        EcrClient.builder()
+            .endpointOverride(baseUri())
+            .region(Region.US_EAST_1)
+            .credentialsProvider(
+                StaticCredentialsProvider.create(
+                    AwsBasicCredentials.create(key.id(), key.secret())))
+            .httpClientBuilder(UrlConnectionHttpClient.builder())
+            .overrideConfiguration(
+                o -> o.defaultProfileFile(NO_PROFILES).retryStrategy(r -> r.maxAttempts(1)))
+            .build()) {
+      List<AuthorizationData> data = ecr.getAuthorizationToken().authorizationData();
+      if (data.size() != 1) {
+        fail("GetAuthorizationToken returned " + data.size() + " entries: " + data);
+      }
+      return data.get(0);
+    }
+  }
+
+  /** A client for this server that authenticates as the administrator. */
+  public RegistryHttp registry() {
+    return new RegistryHttp(baseUri(), registryToken());
   }
 
   /** The file that collects the server's standard output and error. */
@@ -168,12 +337,16 @@ public final class BerthServer implements AutoCloseable {
     launch();
   }
 
-  /** Stops the server and, unless {@code -Dberth.it.keepData=true}, deletes its data directory. */
+  /**
+   * Stops the server and, unless {@code -Dberth.it.keepData=true}, deletes its data and key
+   * directories.
+   */
   @Override
   public void close() {
     stop();
     if (!Boolean.getBoolean("berth.it.keepData")) {
       deleteTree(dataDir);
+      deleteTree(keyDir());
     }
   }
 
@@ -212,7 +385,7 @@ public final class BerthServer implements AutoCloseable {
       }
       fail(
           name
-              + " did not answer GET /v2/ with 200 within "
+              + " did not answer GET /v2/ with 200 or 401 within "
               + READY_TIMEOUT
               + (exited ? " (exited with " + p.exitValue() + ")" : " (killed)")
               + "; log "
@@ -265,6 +438,7 @@ public final class BerthServer implements AutoCloseable {
             dataDir.toString(),
             "--log-level",
             "info"));
+    command.addAll(serverArgs);
     try {
       Files.writeString(
           logFile,
@@ -291,7 +465,8 @@ public final class BerthServer implements AutoCloseable {
         return false;
       }
       try {
-        if (http.send(probe, HttpResponse.BodyHandlers.discarding()).statusCode() == 200) {
+        int status = http.send(probe, HttpResponse.BodyHandlers.discarding()).statusCode();
+        if (status == 200 || status == 401) {
           return true;
         }
       } catch (IOException e) {

@@ -2,14 +2,18 @@ package dev.berth.it;
 
 import static org.assertj.core.api.Assertions.fail;
 
+import java.io.File;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import org.jspecify.annotations.Nullable;
 
@@ -18,11 +22,17 @@ import org.jspecify.annotations.Nullable;
  *
  * <p>Standard output and standard error go to separate temporary files (no pipe can fill up and
  * block the child); {@link #run()} fails the test with both when the command exits non-zero or
- * times out, {@link #runAllowingFailure()} only on timeout.
+ * times out, {@link #runAllowingFailure()} only on timeout. Standard input is empty unless {@link
+ * #stdin} gives bytes. Values passed to {@link #redact} (tokens, secrets) never appear in what is
+ * printed or put into failure messages.
  */
 public final class Cmd {
 
-  /** What a finished command left behind. */
+  /**
+   * What a finished command left behind.
+   *
+   * @param command the command line, with redacted values replaced by {@value #REDACTED}
+   */
   public record Result(List<String> command, int exitCode, byte[] stdout, String stderr) {
 
     /** Copies the arrays so the record stays immutable. */
@@ -60,10 +70,16 @@ public final class Cmd {
     }
   }
 
+  /** What replaces a redacted value in printed command lines. */
+  public static final String REDACTED = "<redacted>";
+
   private static final Duration DEFAULT_TIMEOUT = Duration.ofMinutes(2);
 
   private final List<String> command;
   private final Map<String, String> env = new LinkedHashMap<>();
+  private final Set<String> unset = new LinkedHashSet<>();
+  private final Set<String> secrets = new LinkedHashSet<>();
+  private byte @Nullable [] stdin;
   private Duration timeout = DEFAULT_TIMEOUT;
   private @Nullable Path directory;
 
@@ -84,6 +100,31 @@ public final class Cmd {
   /** Sets an environment variable for the child, on top of this JVM's environment. */
   public Cmd env(String name, String value) {
     env.put(name, value);
+    unset.remove(name);
+    return this;
+  }
+
+  /** Removes every inherited environment variable whose name starts with {@code prefix}. */
+  public Cmd unsetEnvStartingWith(String prefix) {
+    for (String name : System.getenv().keySet()) {
+      if (name.startsWith(prefix) && !env.containsKey(name)) {
+        unset.add(name);
+      }
+    }
+    return this;
+  }
+
+  /** Feeds {@code bytes} to the child's standard input (instead of an empty one). */
+  public Cmd stdin(byte[] bytes) {
+    this.stdin = bytes.clone();
+    return this;
+  }
+
+  /** Keeps {@code value} out of printed command lines and failure messages. */
+  public Cmd redact(String value) {
+    if (!value.isEmpty()) {
+      secrets.add(value);
+    }
     return this;
   }
 
@@ -112,29 +153,38 @@ public final class Cmd {
   public Result runAllowingFailure() {
     Path out = null;
     Path err = null;
+    Path in = null;
+    List<String> shown = redacted(command);
     try {
       out = Files.createTempFile("berth-it-cmd", ".out");
       err = Files.createTempFile("berth-it-cmd", ".err");
+      File input = Path.of("/dev/null").toFile();
+      if (stdin != null) {
+        in = Files.createTempFile("berth-it-cmd", ".in");
+        Files.write(in, stdin);
+        input = in.toFile();
+      }
       ProcessBuilder pb =
           new ProcessBuilder(command)
-              .redirectInput(ProcessBuilder.Redirect.from(Path.of("/dev/null").toFile()))
+              .redirectInput(ProcessBuilder.Redirect.from(input))
               .redirectOutput(out.toFile())
               .redirectError(err.toFile());
+      pb.environment().keySet().removeAll(unset);
       pb.environment().putAll(env);
       if (directory != null) {
         pb.directory(directory.toFile());
       }
-      System.out.println("[it] $ " + String.join(" ", command));
+      System.out.println("[it] $ " + String.join(" ", shown));
       Process process = pb.start();
       if (!process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
         process.descendants().forEach(ProcessHandle::destroyForcibly);
         process.destroyForcibly();
         process.waitFor(10, TimeUnit.SECONDS);
-        Result partial = new Result(command, -1, Files.readAllBytes(out), readText(err));
+        Result partial = new Result(shown, -1, Files.readAllBytes(out), redacted(readText(err)));
         fail("command timed out after " + timeout + ":\n" + partial.describe());
       }
       Result result =
-          new Result(command, process.exitValue(), Files.readAllBytes(out), readText(err));
+          new Result(shown, process.exitValue(), Files.readAllBytes(out), redacted(readText(err)));
       if (!result.ok()) {
         System.out.println("[it] exit " + result.exitCode() + ": " + result.stderr().strip());
       }
@@ -147,7 +197,24 @@ public final class Cmd {
     } finally {
       deleteQuietly(out);
       deleteQuietly(err);
+      deleteQuietly(in);
     }
+  }
+
+  private List<String> redacted(List<String> words) {
+    List<String> shown = new ArrayList<>(words.size());
+    for (String word : words) {
+      shown.add(redacted(word));
+    }
+    return shown;
+  }
+
+  private String redacted(String text) {
+    String shown = text;
+    for (String secret : secrets) {
+      shown = shown.replace(secret, REDACTED);
+    }
+    return shown;
   }
 
   private static String readText(Path file) throws IOException {

@@ -28,6 +28,8 @@ import org.junit.jupiter.api.Timeout;
  *       once both are under way, kill the server.
  *   <li>Restart on the same data directory: the committed blobs and the manifest (by tag and by
  *       digest) are byte-identical, the interrupted and the open uploads' digests are unknown.
+ *   <li>The registry token issued before the crash still authenticates after the restart (signing
+ *       keys live in storage, sealed with the master key in the key directory).
  * </ol>
  */
 @Timeout(value = 5, unit = TimeUnit.MINUTES)
@@ -41,7 +43,8 @@ class CrashIT {
   @Test
   void committedDataSurvivesKill9AndInterruptedUploadsStayInvisible() throws Exception {
     try (BerthServer server = BerthServer.start("CrashIT")) {
-      RegistryHttp registry = new RegistryHttp(server.baseUri());
+      String token = server.registryToken();
+      RegistryHttp registry = new RegistryHttp(server.baseUri(), token);
 
       byte[] pendingBytes = SeededStream.bytes(11, MIB);
       URI pending = registry.startUpload(REPOSITORY);
@@ -95,7 +98,10 @@ class CrashIT {
       assertThat(patch).failsWithin(Duration.ofMinutes(1));
 
       server.restart();
-      RegistryHttp restarted = new RegistryHttp(server.baseUri());
+      RegistryHttp restarted = new RegistryHttp(server.baseUri(), token);
+      assertThat(restarted.get("/v2/").statusCode())
+          .as("pre-crash token after restart")
+          .isEqualTo(200);
       assertServed(restarted, committed);
       for (String digest : List.of(putDigest, patchDigest, Digests.of(pendingBytes))) {
         assertThat(restarted.head("/v2/" + REPOSITORY + "/blobs/" + digest).statusCode())

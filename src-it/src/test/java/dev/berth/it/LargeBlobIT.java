@@ -18,6 +18,7 @@ import org.junit.jupiter.api.Timeout;
  *
  * <p>The server runs with {@code -Xmx64m}; each blob is 256 MiB of seeded pseudo-random bytes,
  * generated while sending and hashed while receiving, so the test holds no blob in memory either.
+ * Requests authenticate as the first start's administrator.
  */
 @Timeout(value = 10, unit = TimeUnit.MINUTES)
 class LargeBlobIT {
@@ -30,7 +31,7 @@ class LargeBlobIT {
   @Test
   void monolithicPutOfBlobLargerThanHeap() throws IOException {
     try (BerthServer server = BerthServer.start("LargeBlobIT-monolithic", "-Xmx64m")) {
-      RegistryHttp registry = new RegistryHttp(server.baseUri());
+      RegistryHttp registry = server.registry();
       long seed = 0x5eed_0001L;
       String digest = SeededStream.digest(seed, BLOB_BYTES);
 
@@ -47,7 +48,7 @@ class LargeBlobIT {
   @Test
   void chunkedPatchesOfBlobLargerThanHeap() throws IOException {
     try (BerthServer server = BerthServer.start("LargeBlobIT-chunked", "-Xmx64m")) {
-      RegistryHttp registry = new RegistryHttp(server.baseUri());
+      RegistryHttp registry = server.registry();
       long seed = 0x5eed_0002L;
       MessageDigest sha256 = Digests.sha256();
       InputStream source = new DigestInputStream(new SeededStream(seed, BLOB_BYTES), sha256);

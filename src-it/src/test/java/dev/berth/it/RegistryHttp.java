@@ -13,14 +13,20 @@ import java.net.http.HttpRequest.BodyPublisher;
 import java.net.http.HttpRequest.BodyPublishers;
 import java.net.http.HttpResponse;
 import java.net.http.HttpResponse.BodyHandlers;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Base64;
 import java.util.List;
 import java.util.function.Supplier;
+import org.jspecify.annotations.Nullable;
 
 /**
  * A small OCI Distribution client on {@link HttpClient} (HTTP/1.1), enough to push and pull blobs
  * and manifests with exact control over how bytes are streamed.
+ *
+ * <p>With a registry token every request carries {@code Authorization: Basic base64(AWS:<token>)},
+ * what {@code docker login --username AWS} sends; without one requests are anonymous.
  *
  * <p>Push flows used here:
  *
@@ -51,15 +57,32 @@ public final class RegistryHttp {
   private static final Duration REQUEST_TIMEOUT = Duration.ofMinutes(3);
 
   private final URI base;
+  private final @Nullable String token;
   private final HttpClient http =
       HttpClient.newBuilder()
           .version(HttpClient.Version.HTTP_1_1)
           .connectTimeout(Duration.ofSeconds(5))
           .build();
 
-  /** A client for the registry at {@code base}, e.g. {@code http://127.0.0.1:5000}. */
+  /** An anonymous client for the registry at {@code base}, e.g. {@code http://127.0.0.1:5000}. */
   public RegistryHttp(URI base) {
+    this(base, null);
+  }
+
+  /**
+   * A client for the registry at {@code base} that authenticates with a registry token.
+   *
+   * @param token from ECR {@code GetAuthorizationToken}, or null for anonymous requests
+   */
+  public RegistryHttp(URI base, @Nullable String token) {
     this.base = base;
+    this.token = token;
+  }
+
+  /** {@code Basic base64(AWS:<token>)}, the {@code Authorization} value for a registry token. */
+  public static String basic(String token) {
+    return "Basic "
+        + Base64.getEncoder().encodeToString(("AWS:" + token).getBytes(StandardCharsets.UTF_8));
   }
 
   /** The registry's base URI. */
@@ -103,7 +126,7 @@ public final class RegistryHttp {
   /** The request that {@link #patch} sends, for callers that send it asynchronously. */
   public HttpRequest patchRequest(
       URI location, long start, long length, Supplier<InputStream> body) {
-    return HttpRequest.newBuilder(location)
+    return authorized(HttpRequest.newBuilder(location))
         .timeout(REQUEST_TIMEOUT)
         .header("Content-Type", "application/octet-stream")
         .header("Content-Range", start + "-" + (start + length - 1))
@@ -124,7 +147,7 @@ public final class RegistryHttp {
   /** The request that {@link #complete} sends, for callers that send it asynchronously. */
   public HttpRequest completeRequest(
       URI location, String digest, long length, Supplier<InputStream> body) {
-    return HttpRequest.newBuilder(withQuery(location, "digest=" + digest))
+    return authorized(HttpRequest.newBuilder(withQuery(location, "digest=" + digest)))
         .timeout(REQUEST_TIMEOUT)
         .header("Content-Type", "application/octet-stream")
         .PUT(length == 0 ? BodyPublishers.noBody() : sized(body, length))
@@ -200,8 +223,13 @@ public final class RegistryHttp {
     }
   }
 
-  private HttpRequest.Builder request(String path) {
-    return HttpRequest.newBuilder(uri(path)).timeout(REQUEST_TIMEOUT);
+  /** A request for {@code path} with this client's credentials and timeout. */
+  public HttpRequest.Builder request(String path) {
+    return authorized(HttpRequest.newBuilder(uri(path))).timeout(REQUEST_TIMEOUT);
+  }
+
+  private HttpRequest.Builder authorized(HttpRequest.Builder builder) {
+    return token == null ? builder : builder.header("Authorization", basic(token));
   }
 
   private URI location(HttpResponse<?> response) {

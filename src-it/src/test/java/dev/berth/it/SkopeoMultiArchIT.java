@@ -22,7 +22,9 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * skopeo copies a two-platform OCI image index into Berth and back out with every digest preserved,
- * lists its tags and deletes one.
+ * lists its tags and deletes one, authenticated with {@code --creds AWS:<token>} ({@code
+ * --dest-creds}, {@code --src-creds} for copies) and a token from ECR {@code
+ * GetAuthorizationToken}.
  *
  * <ol>
  *   <li>Write an OCI image layout with two refs: {@code v1}, an index over a linux/amd64 and a
@@ -33,6 +35,7 @@ import org.junit.jupiter.api.io.TempDir;
  *   <li>Copy {@code v1} back out to a new layout: the same blobs, byte for byte.
  *   <li>{@code skopeo list-tags} shows both tags; after {@code skopeo delete} of {@code v2} only
  *       {@code v1} remains and {@code v2} no longer resolves.
+ *   <li>Without credentials skopeo can neither read nor write.
  * </ol>
  */
 @Timeout(value = 5, unit = TimeUnit.MINUTES)
@@ -42,6 +45,8 @@ class SkopeoMultiArchIT {
   private static final Duration SKOPEO_TIMEOUT = Duration.ofMinutes(2);
 
   @TempDir Path temp;
+
+  private String creds = "";
 
   @Test
   void multiArchIndexRoundTripsWithPreservedDigests() throws IOException {
@@ -55,17 +60,35 @@ class SkopeoMultiArchIT {
     Path source = temp.resolve("source");
     Layout layout = Layout.write(source);
     String remote = "docker://" + server.hostPort() + "/" + REPOSITORY;
-    RegistryHttp registry = new RegistryHttp(server.baseUri());
+    String token = server.registryToken();
+    creds = "AWS:" + token;
+    RegistryHttp registry = new RegistryHttp(server.baseUri(), token);
+
+    Cmd.Result anonymousPush =
+        skopeo(
+                "copy",
+                "--all",
+                "--preserve-digests",
+                "--dest-tls-verify=false",
+                "oci:" + source + ":v1",
+                remote + ":v1")
+            .runAllowingFailure();
+    assertThat(anonymousPush.ok())
+        .as("copy without creds:\n%s", anonymousPush.describe())
+        .isFalse();
+    assertThat(anonymousPush.stderr()).containsIgnoringCase("unauthorized");
 
     skopeo(
             "copy",
             "--all",
             "--preserve-digests",
             "--dest-tls-verify=false",
+            "--dest-creds",
+            creds,
             "oci:" + source + ":v1",
             remote + ":v1")
         .run();
-    byte[] raw = skopeo("inspect", "--raw", "--tls-verify=false", remote + ":v1").run().stdout();
+    byte[] raw = inspectRaw(remote + ":v1").run().stdout();
     assertThat(Digests.of(raw)).isEqualTo(layout.indexDigest());
 
     HttpResponse<byte[]> index =
@@ -87,6 +110,8 @@ class SkopeoMultiArchIT {
             "--all",
             "--preserve-digests",
             "--src-tls-verify=false",
+            "--src-creds",
+            creds,
             remote + ":v1",
             "oci:" + copy + ":v1")
         .run();
@@ -102,19 +127,18 @@ class SkopeoMultiArchIT {
             "--all",
             "--preserve-digests",
             "--dest-tls-verify=false",
+            "--dest-creds",
+            creds,
             "oci:" + source + ":v2",
             remote + ":v2")
         .run();
     assertThat(listTags(remote)).containsExactlyInAnyOrder("v1", "v2");
-    assertThat(
-            Digests.of(
-                skopeo("inspect", "--raw", "--tls-verify=false", remote + ":v2").run().stdout()))
+    assertThat(Digests.of(inspectRaw(remote + ":v2").run().stdout()))
         .isEqualTo(layout.secondIndexDigest());
 
-    skopeo("delete", "--tls-verify=false", remote + ":v2").run();
+    skopeo("delete", "--tls-verify=false", "--creds", creds, remote + ":v2").run();
     assertThat(listTags(remote)).containsExactly("v1");
-    Cmd.Result deleted =
-        skopeo("inspect", "--raw", "--tls-verify=false", remote + ":v2").runAllowingFailure();
+    Cmd.Result deleted = inspectRaw(remote + ":v2").runAllowingFailure();
     assertThat(deleted.ok()).as("inspect of deleted tag:\n%s", deleted.describe()).isFalse();
     assertThat(
             registry
@@ -123,13 +147,26 @@ class SkopeoMultiArchIT {
                     RegistryHttp.OCI_INDEX)
                 .statusCode())
         .isEqualTo(404);
-    byte[] stillThere =
-        skopeo("inspect", "--raw", "--tls-verify=false", remote + ":v1").run().stdout();
+    byte[] stillThere = inspectRaw(remote + ":v1").run().stdout();
     assertThat(Digests.of(stillThere)).isEqualTo(layout.indexDigest());
+
+    Cmd.Result anonymousRead =
+        skopeo("inspect", "--raw", "--tls-verify=false", "--no-creds", remote + ":v1")
+            .runAllowingFailure();
+    assertThat(anonymousRead.ok())
+        .as("inspect without creds:\n%s", anonymousRead.describe())
+        .isFalse();
+    assertThat(anonymousRead.stderr()).containsIgnoringCase("unauthorized");
   }
 
-  private static List<String> listTags(String remote) {
-    JsonNode json = Oci.read(skopeo("list-tags", "--tls-verify=false", remote).run().stdout());
+  private Cmd inspectRaw(String image) {
+    return skopeo("inspect", "--raw", "--tls-verify=false", "--creds", creds, image);
+  }
+
+  private List<String> listTags(String remote) {
+    JsonNode json =
+        Oci.read(
+            skopeo("list-tags", "--tls-verify=false", "--creds", creds, remote).run().stdout());
     List<String> tags = new ArrayList<>();
     json.path("Tags").forEach(tag -> tags.add(tag.asText()));
     return tags;
@@ -146,10 +183,18 @@ class SkopeoMultiArchIT {
     throw new AssertionError("no ref " + ref + " in " + index);
   }
 
-  private static Cmd skopeo(String... args) {
+  /**
+   * {@code skopeo --insecure-policy <args>} with the token redacted from printed command lines and
+   * with a private, empty auth file ({@code REGISTRY_AUTH_FILE}), so that no stored login of the
+   * developer is used instead of (or in addition to) the explicit credentials.
+   */
+  private Cmd skopeo(String... args) {
     List<String> command = new ArrayList<>(List.of("skopeo", "--insecure-policy"));
     command.addAll(List.of(args));
-    return Cmd.of(command).timeout(SKOPEO_TIMEOUT);
+    return Cmd.of(command)
+        .env("REGISTRY_AUTH_FILE", temp.resolve("skopeo-auth.json").toString())
+        .redact(creds)
+        .timeout(SKOPEO_TIMEOUT);
   }
 
   /** An OCI image layout written by {@link #write}, with the digests a test checks. */

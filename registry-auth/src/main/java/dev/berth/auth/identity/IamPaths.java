@@ -73,6 +73,11 @@ public final class IamPaths {
     return accessKeysDir() + "/" + accessKeyId + ".json";
   }
 
+  /** A value sealed with the master key, to recognise the right key at start. */
+  public static String masterKeyCheck() {
+    return ROOT + "/master-key-check.json";
+  }
+
   /** Directory of token signing keys. */
   public static String tokenKeysDir() {
     return ROOT + "/token-keys";

@@ -31,6 +31,28 @@ public final class SecretBox {
     this.key = new SecretKeySpec(masterKey.clone(), "AES");
   }
 
+  /**
+   * Confirms that this box's master key is the one the storage was sealed with: opens the check
+   * record at {@link IamPaths#masterKeyCheck()}, or writes it on a fresh store.
+   *
+   * @throws IllegalStateException when the record was sealed under another master key
+   */
+  public void verifyAgainst(dev.berth.storage.StorageDriver storage) throws java.io.IOException {
+    String path = IamPaths.masterKeyCheck();
+    try {
+      String sealed = new String(storage.getContent(path), StandardCharsets.US_ASCII).trim();
+      open(sealed, "master-key-check");
+    } catch (java.nio.file.NoSuchFileException e) {
+      storage.createIfAbsent(
+          path, seal(new byte[] {1}, "master-key-check").getBytes(StandardCharsets.US_ASCII));
+    } catch (IllegalStateException e) {
+      throw new IllegalStateException(
+          "the master key does not match the one this storage was sealed with; restore the"
+              + " original key file or BERTH_MASTER_KEY",
+          e);
+    }
+  }
+
   /** Seals a secret for the given context. */
   public String seal(byte[] secret, String context) {
     byte[] nonce = new byte[NONCE_BYTES];

@@ -131,4 +131,15 @@ class SecretBoxTest {
 
     assertThat(own.open(sealed, CONTEXT)).isEqualTo(SECRET);
   }
+
+  @Test
+  void theMasterKeyCheckRefusesAnotherKeyForTheSameStorage() throws Exception {
+    var storage = new dev.berth.storage.memory.MemoryDriver();
+    new SecretBox(key(1)).verifyAgainst(storage);
+
+    new SecretBox(key(1)).verifyAgainst(storage);
+    assertThatThrownBy(() -> new SecretBox(key(2)).verifyAgainst(storage))
+        .isInstanceOf(IllegalStateException.class)
+        .hasMessageContaining("master key does not match");
+  }
 }

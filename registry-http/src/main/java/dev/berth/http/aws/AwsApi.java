@@ -61,7 +61,14 @@ public final class AwsApi {
         return AwsErrors.renderJson(e);
       }
     }
-    Map<String, String> form = QueryForm.parse(ex);
+    Map<String, String> form;
+    try {
+      form = QueryForm.parse(ex);
+    } catch (IllegalArgumentException e) {
+      return AwsErrors.renderXml(
+          new AwsException("MalformedQueryString", 400, "malformed form body or query string"),
+          IamQueryApi.IAM_NAMESPACE);
+    }
     String namespace = IamQueryApi.namespaceOf(form);
     try {
       Caller caller = authenticate(ex, Set.of("iam", "sts"), false);

@@ -64,6 +64,7 @@ final class UploadApi {
       }
     }
     if (ex.hasQuery("digest")) {
+      resolver.authorized(ex, EcrActions.UPLOAD_PART, EcrActions.COMPLETE_UPLOAD);
       Digest digest = Requests.digestParam(ex, "digest");
       UploadStatus status = registry.uploads().start(repo);
       return new Sink(repo, registry.uploads().open(repo, status.id(), 0L), digest);

@@ -120,8 +120,9 @@ public final class HttpServer implements AutoCloseable {
   @Override
   public void close() {
     channel.close().syncUninterruptibly();
-    boss.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();
-    workers.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();
+    // Bounded waits: a stuck connection must not keep the process from exiting.
+    boss.shutdownGracefully(0, 2, TimeUnit.SECONDS).awaitUninterruptibly(5, TimeUnit.SECONDS);
+    workers.shutdownGracefully(0, 2, TimeUnit.SECONDS).awaitUninterruptibly(5, TimeUnit.SECONDS);
     LOG.debug("server on {} stopped", channel.localAddress());
   }
 }
