@@ -35,6 +35,18 @@ public enum ErrorKind {
   UNSUPPORTED,
   /** A query parameter is malformed. */
   PARAMETER_INVALID,
+  /** A repository of that name already exists. */
+  REPOSITORY_ALREADY_EXISTS,
+  /** The repository still holds images and may not be deleted without force. */
+  REPOSITORY_NOT_EMPTY,
+  /** The tag exists, points elsewhere, and the repository's tags are immutable. */
+  TAG_IMMUTABLE,
+  /** The named policy, template or setting does not exist. */
+  NOT_FOUND,
+  /** The request names something that already exists (templates, settings). */
+  ALREADY_EXISTS,
+  /** A parameter is out of its allowed range or form (ECR's InvalidParameterException). */
+  INVALID_PARAMETER,
   /** The request carries no valid credentials, and anonymous access is not allowed. */
   UNAUTHORIZED,
   /** The authenticated principal may not do this. */

@@ -75,6 +75,7 @@ public final class Berth implements AutoCloseable {
       throws IOException, InterruptedException {
     Clock clock = Clock.systemUTC();
     Registry registry = Registry.builder().storage(storage).clock(clock).build();
+    registry.repositories().ensureDefaults(config.defaultRegistry());
     List<Route> routes = new ArrayList<>();
     OciApi oci;
     TokenService tokens = null;

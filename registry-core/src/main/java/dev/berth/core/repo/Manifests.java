@@ -54,6 +54,23 @@ public final class Manifests {
    */
   public PutManifestResult put(
       Repository repo, Reference reference, @Nullable String contentType, byte[] body) {
+    return put(repo, reference, contentType, body, tag -> false);
+  }
+
+  /**
+   * Validates and stores a manifest; a tag for which {@code immutable} holds is only created, never
+   * moved: if it exists and names another digest the push fails, atomically even against concurrent
+   * pushes of the same tag.
+   *
+   * @throws RegistryException as {@link #put(Repository, Reference, String, byte[])}, and {@link
+   *     ErrorKind#TAG_IMMUTABLE}
+   */
+  public PutManifestResult put(
+      Repository repo,
+      Reference reference,
+      @Nullable String contentType,
+      byte[] body,
+      java.util.function.Predicate<Tag> immutable) {
     Manifest manifest = ManifestParser.parse(contentType, body);
     Digest digest = manifest.digest();
     if (reference instanceof Digest claimed) {
@@ -89,8 +106,21 @@ public final class Manifests {
                 Json.write(ReferrerRecord.of(referrer, stored)));
           }
           if (reference instanceof Tag tag) {
-            driver.putContent(
-                Paths.tagLink(repo, tag), stored.toString().getBytes(StandardCharsets.UTF_8));
+            byte[] target = stored.toString().getBytes(StandardCharsets.UTF_8);
+            if (!immutable.test(tag)) {
+              driver.putContent(Paths.tagLink(repo, tag), target);
+            } else if (!driver.createIfAbsent(Paths.tagLink(repo, tag), target)) {
+              Optional<Digest> current = tagTarget(repo, tag);
+              if (current.isPresent() && !current.get().equals(stored)) {
+                throw new RegistryException(
+                    ErrorKind.TAG_IMMUTABLE,
+                    "The image tag '"
+                        + tag
+                        + "' already exists in the '"
+                        + repo.name()
+                        + "' repository and cannot be overwritten because the tag is immutable.");
+              }
+            }
           }
           return null;
         });

@@ -13,9 +13,15 @@ import org.jspecify.annotations.Nullable;
  * @param manifests manifests, tags and referrers
  * @param catalog repository listing
  * @param policies resource policies of repositories and registries
+ * @param repositories repository and registry settings, creation templates
  */
 public record Registry(
-    Blobs blobs, Uploads uploads, Manifests manifests, Catalog catalog, ResourcePolicies policies) {
+    Blobs blobs,
+    Uploads uploads,
+    Manifests manifests,
+    Catalog catalog,
+    ResourcePolicies policies,
+    Repositories repositories) {
 
   /** Starts building the services. */
   public static Builder builder() {
@@ -44,12 +50,15 @@ public record Registry(
     public Registry build() {
       StorageDriver driver = Objects.requireNonNull(storage, "storage");
       Blobs blobs = new Blobs(driver);
+      Manifests manifests = new Manifests(driver, blobs, clock);
+      ResourcePolicies policies = new ResourcePolicies(driver);
       return new Registry(
           blobs,
           new Uploads(driver, blobs, clock),
-          new Manifests(driver, blobs, clock),
+          manifests,
           new Catalog(driver),
-          new ResourcePolicies(driver));
+          policies,
+          new Repositories(driver, manifests, policies, clock));
     }
   }
 }

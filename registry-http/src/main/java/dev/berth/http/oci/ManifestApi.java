@@ -7,6 +7,7 @@ import dev.berth.core.Repository;
 import dev.berth.core.manifest.MediaTypes;
 import dev.berth.core.repo.PutManifestResult;
 import dev.berth.core.repo.Registry;
+import dev.berth.core.repo.RepositoryConfig;
 import dev.berth.core.repo.StoredManifest;
 import dev.berth.http.server.Exchange;
 import dev.berth.http.server.Response;
@@ -48,10 +49,16 @@ final class ManifestApi {
   Response put(Exchange ex) {
     Repository repo = resolver.authorized(ex, EcrActions.PUT_IMAGE);
     Reference reference = Reference.parse(ex.param("reference"));
+    RepositoryConfig config = registry.repositories().requireForPush(repo);
     PutManifestResult result =
         registry
             .manifests()
-            .put(repo, reference, ex.header(HttpHeaderNames.CONTENT_TYPE), ex.body());
+            .put(
+                repo,
+                reference,
+                ex.header(HttpHeaderNames.CONTENT_TYPE),
+                ex.body(),
+                config::isImmutable);
     Response response =
         Response.of(HttpResponseStatus.CREATED)
             .header(

@@ -78,6 +78,12 @@ public enum OciErrorCode {
       case UNSUPPORTED -> new Mapped(UNSUPPORTED, UNSUPPORTED.status);
       case PARAMETER_INVALID ->
           new Mapped(PAGINATION_NUMBER_INVALID, PAGINATION_NUMBER_INVALID.status);
+      case TAG_IMMUTABLE -> new Mapped(TAG_INVALID, TAG_INVALID.status);
+      case REPOSITORY_ALREADY_EXISTS, ALREADY_EXISTS ->
+          new Mapped(UNSUPPORTED, HttpResponseStatus.CONFLICT);
+      case REPOSITORY_NOT_EMPTY -> new Mapped(UNSUPPORTED, HttpResponseStatus.CONFLICT);
+      case NOT_FOUND -> new Mapped(NAME_UNKNOWN, NAME_UNKNOWN.status);
+      case INVALID_PARAMETER -> new Mapped(UNSUPPORTED, HttpResponseStatus.BAD_REQUEST);
       case UNAUTHORIZED -> new Mapped(UNAUTHORIZED, UNAUTHORIZED.status);
       case DENIED -> new Mapped(DENIED, DENIED.status);
       case UNAVAILABLE -> new Mapped(UNAVAILABLE, UNAVAILABLE.status);

@@ -49,6 +49,7 @@ final class UploadApi {
 
   BodySink post(Exchange ex) {
     Repository repo = resolver.authorized(ex, EcrActions.INITIATE_UPLOAD);
+    registry.repositories().requireForPush(repo);
     String mount = ex.query("mount");
     if (mount != null) {
       Digest digest = Digest.parse(mount);
