@@ -45,6 +45,8 @@ public enum ErrorKind {
   NOT_FOUND,
   /** The request names something that already exists (templates, settings). */
   ALREADY_EXISTS,
+  /** A quota was reached. */
+  LIMIT_EXCEEDED,
   /** A parameter is out of its allowed range or form (ECR's InvalidParameterException). */
   INVALID_PARAMETER,
   /** The request carries no valid credentials, and anonymous access is not allowed. */

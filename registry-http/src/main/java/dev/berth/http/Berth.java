@@ -93,7 +93,8 @@ public final class Berth implements AutoCloseable {
           new AwsApi(
               identities,
               new SigV4Verifier(clock, SigV4Verifier.DEFAULT_MAX_SKEW),
-              new EcrJsonApi(tokens, authorizer, config.tokenLifetime(), oci::registryFor),
+              new EcrJsonApi(
+                  registry, tokens, authorizer, config.tokenLifetime(), oci::registryFor),
               new IamQueryApi(identities, authorizer));
       routes.addAll(aws.routes());
     } else {

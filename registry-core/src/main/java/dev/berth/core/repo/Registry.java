@@ -14,6 +14,7 @@ import org.jspecify.annotations.Nullable;
  * @param catalog repository listing
  * @param policies resource policies of repositories and registries
  * @param repositories repository and registry settings, creation templates
+ * @param images images as the ECR API describes them
  */
 public record Registry(
     Blobs blobs,
@@ -21,7 +22,8 @@ public record Registry(
     Manifests manifests,
     Catalog catalog,
     ResourcePolicies policies,
-    Repositories repositories) {
+    Repositories repositories,
+    Images images) {
 
   /** Starts building the services. */
   public static Builder builder() {
@@ -58,7 +60,8 @@ public record Registry(
           manifests,
           new Catalog(driver),
           policies,
-          new Repositories(driver, manifests, policies, clock));
+          new Repositories(driver, manifests, policies, clock),
+          new Images(driver, manifests, blobs, clock));
     }
   }
 }

@@ -6,7 +6,9 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.berth.auth.authz.Authorizer;
 import dev.berth.auth.token.TokenService;
+import dev.berth.core.RegistryException;
 import dev.berth.core.RegistryId;
+import dev.berth.core.repo.Registry;
 import dev.berth.http.server.Exchange;
 import dev.berth.http.server.Response;
 import io.netty.handler.codec.http.HttpHeaderNames;
@@ -16,14 +18,15 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Base64;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Function;
 
 /**
- * The ECR API (JSON 1.1, {@code X-Amz-Target: AmazonEC2ContainerRegistry_V20150921.<Op>}). This
- * issue brings {@code GetAuthorizationToken}; every other operation answers {@code
- * UnknownOperationException} until its issue lands.
+ * The ECR API (JSON 1.1, {@code X-Amz-Target: AmazonEC2ContainerRegistry_V20150921.<Op>}):
+ * dispatches to the operations of the repository, image, lifecycle and registry groups; an
+ * operation this server does not serve answers {@code UnknownOperationException}.
  */
 public final class EcrJsonApi {
   /** The target prefix of ECR operations. */
@@ -35,22 +38,39 @@ public final class EcrJsonApi {
   private final Authorizer authorizer;
   private final Duration tokenLifetime;
   private final Function<String, RegistryId> registryForHost;
+  private final Registry registry;
+  private final Map<String, EcrOperation> operations = new HashMap<>();
 
   /**
+   * @param registry the domain services
    * @param tokens issues registry tokens
    * @param authorizer decides access
    * @param tokenLifetime how long tokens are valid (12 hours by default, as ECR)
    * @param registryForHost the registry a Host header addresses
    */
   public EcrJsonApi(
+      Registry registry,
       TokenService tokens,
       Authorizer authorizer,
       Duration tokenLifetime,
       Function<String, RegistryId> registryForHost) {
+    this.registry = registry;
     this.tokens = tokens;
     this.authorizer = authorizer;
     this.tokenLifetime = tokenLifetime;
     this.registryForHost = registryForHost;
+    EcrContext context = new EcrContext(registry, tokens, tokenLifetime);
+    operations.putAll(new EcrRepositoryApi(context).operations());
+    operations.putAll(new EcrImageApi(context).operations());
+    operations.putAll(new EcrLifecycleApi(context).operations());
+    operations.putAll(new EcrRegistryApi(context).operations());
+  }
+
+  /** The names of the operations served, for the coverage documentation. */
+  public java.util.Set<String> operationNames() {
+    java.util.Set<String> names = new java.util.TreeSet<>(operations.keySet());
+    names.add("GetAuthorizationToken");
+    return names;
   }
 
   Response handle(Exchange ex, Caller caller) {
@@ -60,14 +80,25 @@ public final class EcrJsonApi {
     }
     JsonNode input = parse(ex.body());
     String operation = target.substring(TARGET_PREFIX.length());
-    return switch (operation) {
-      case "GetAuthorizationToken" -> getAuthorizationToken(ex, caller, input);
-      default ->
-          throw new AwsException(
-              "UnknownOperationException",
-              400,
-              "The operation " + operation + " is not supported by this server.");
-    };
+    if (operation.equals("GetAuthorizationToken")) {
+      return getAuthorizationToken(ex, caller, input);
+    }
+    EcrOperation op = operations.get(operation);
+    if (op == null) {
+      throw new AwsException(
+          "UnknownOperationException",
+          400,
+          "The operation " + operation + " is not supported by this server.");
+    }
+    try {
+      JsonNode out = op.handle(new EcrCall(ex, caller, input, operation, registry, authorizer));
+      return Response.json(
+          HttpResponseStatus.OK,
+          AwsErrors.JSON_CONTENT_TYPE,
+          out.toString().getBytes(StandardCharsets.UTF_8));
+    } catch (RegistryException e) {
+      throw EcrErrors.of(e);
+    }
   }
 
   private Response getAuthorizationToken(Exchange ex, Caller caller, JsonNode input) {

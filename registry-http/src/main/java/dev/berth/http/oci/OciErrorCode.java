@@ -84,6 +84,7 @@ public enum OciErrorCode {
       case REPOSITORY_NOT_EMPTY -> new Mapped(UNSUPPORTED, HttpResponseStatus.CONFLICT);
       case NOT_FOUND -> new Mapped(NAME_UNKNOWN, NAME_UNKNOWN.status);
       case INVALID_PARAMETER -> new Mapped(UNSUPPORTED, HttpResponseStatus.BAD_REQUEST);
+      case LIMIT_EXCEEDED -> new Mapped(TOOMANYREQUESTS, TOOMANYREQUESTS.status);
       case UNAUTHORIZED -> new Mapped(UNAUTHORIZED, UNAUTHORIZED.status);
       case DENIED -> new Mapped(DENIED, DENIED.status);
       case UNAVAILABLE -> new Mapped(UNAVAILABLE, UNAVAILABLE.status);
