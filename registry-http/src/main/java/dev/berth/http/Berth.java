@@ -7,6 +7,7 @@ import dev.berth.auth.identity.SecretBox;
 import dev.berth.auth.sigv4.SigV4Verifier;
 import dev.berth.auth.token.TokenService;
 import dev.berth.core.RegistryId;
+import dev.berth.core.lifecycle.Lifecycle;
 import dev.berth.core.repo.Registry;
 import dev.berth.http.aws.AwsApi;
 import dev.berth.http.aws.EcrJsonApi;
@@ -20,6 +21,7 @@ import dev.berth.storage.fs.FilesystemDriver;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.time.Clock;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -40,8 +42,12 @@ import org.slf4j.LoggerFactory;
 public final class Berth implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(Berth.class);
 
+  /** The first lifecycle run after start comes after one interval, but no later than this. */
+  private static final Duration FIRST_LIFECYCLE_RUN = Duration.ofMinutes(10);
+
   private final StorageDriver storage;
   private final Registry registry;
+  private final Lifecycle lifecycle;
   private final ExecutorService workers;
   private final ScheduledExecutorService jobs;
   private final HttpServer server;
@@ -51,6 +57,7 @@ public final class Berth implements AutoCloseable {
   private Berth(
       StorageDriver storage,
       Registry registry,
+      Lifecycle lifecycle,
       @Nullable TokenService tokens,
       @Nullable IdentityStore identities,
       ExecutorService workers,
@@ -60,6 +67,7 @@ public final class Berth implements AutoCloseable {
     this.identities = identities;
     this.storage = storage;
     this.registry = registry;
+    this.lifecycle = lifecycle;
     this.workers = workers;
     this.jobs = jobs;
     this.server = server;
@@ -76,6 +84,7 @@ public final class Berth implements AutoCloseable {
     Clock clock = Clock.systemUTC();
     Registry registry = Registry.builder().storage(storage).clock(clock).build();
     registry.repositories().ensureDefaults(config.defaultRegistry());
+    Lifecycle lifecycle = new Lifecycle(registry, storage, clock);
     List<Route> routes = new ArrayList<>();
     OciApi oci;
     TokenService tokens = null;
@@ -94,7 +103,12 @@ public final class Berth implements AutoCloseable {
               identities,
               new SigV4Verifier(clock, SigV4Verifier.DEFAULT_MAX_SKEW),
               new EcrJsonApi(
-                  registry, tokens, authorizer, config.tokenLifetime(), oci::registryFor),
+                  registry,
+                  lifecycle,
+                  tokens,
+                  authorizer,
+                  config.tokenLifetime(),
+                  oci::registryFor),
               new IamQueryApi(identities, authorizer));
       routes.addAll(aws.routes());
     } else {
@@ -116,10 +130,17 @@ public final class Berth implements AutoCloseable {
       jobs.shutdownNow();
       throw e;
     }
-    Berth berth = new Berth(storage, registry, tokens, identities, workers, jobs, server);
+    Berth berth =
+        new Berth(storage, registry, lifecycle, tokens, identities, workers, jobs, server);
     long sweep = config.uploadSweepInterval().toMillis();
     jobs.scheduleWithFixedDelay(
         () -> berth.expireUploads(config), sweep, sweep, TimeUnit.MILLISECONDS);
+    long every = config.lifecycleInterval().toMillis();
+    jobs.scheduleWithFixedDelay(
+        berth::runLifecyclePolicies,
+        Math.min(every, FIRST_LIFECYCLE_RUN.toMillis()),
+        every,
+        TimeUnit.MILLISECONDS);
     InetSocketAddress address = server.address();
     LOG.info(
         "Berth listening on http://{}:{} ({}), storage: {}, registry {}",
@@ -142,6 +163,43 @@ public final class Berth implements AutoCloseable {
     } catch (RuntimeException e) {
       LOG.error("upload expiry failed", e);
     }
+  }
+
+  /**
+   * Runs the lifecycle policy of every repository, in every registry the storage holds, now; the
+   * scheduled job calls it every {@link ServerConfig#lifecycleInterval()}. A failing repository or
+   * registry is logged and skipped; runs of this node do not overlap.
+   *
+   * @return how many images were expired
+   */
+  public synchronized int runLifecyclePolicies() {
+    int expired = 0;
+    try {
+      for (RegistryId id : lifecycle.registries()) {
+        try {
+          Lifecycle.Summary summary = lifecycle.runAll(id);
+          expired += summary.expiredImages();
+          if (summary.expiredImages() > 0 || summary.failedRepositories() > 0) {
+            LOG.info(
+                "lifecycle policies of {}: {} repositories, {} image(s) expired, {} failed",
+                id,
+                summary.repositories(),
+                summary.expiredImages(),
+                summary.failedRepositories());
+          }
+        } catch (RuntimeException e) {
+          LOG.error("lifecycle policies of {} failed", id, e);
+        }
+      }
+    } catch (RuntimeException e) {
+      LOG.error("lifecycle policy run failed", e);
+    }
+    return expired;
+  }
+
+  /** Lifecycle policy previews and expiry, for tests and embedding. */
+  public Lifecycle lifecycle() {
+    return lifecycle;
   }
 
   /** The address the server listens on. */

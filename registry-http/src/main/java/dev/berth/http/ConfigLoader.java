@@ -152,6 +152,9 @@ public final class ConfigLoader {
           b.uploadSweepInterval(duration("uploads.sweepInterval", file.uploads.sweepInterval));
         }
       }
+      if (file.lifecycle != null && file.lifecycle.interval != null) {
+        b.lifecycleInterval(duration("lifecycle.interval", file.lifecycle.interval));
+      }
       if (file.auth != null) {
         if (file.auth.enabled != null) {
           b.authEnabled(file.auth.enabled);
@@ -256,7 +259,12 @@ public final class ConfigLoader {
     @JsonProperty @Nullable Log log;
     @JsonProperty @Nullable RegistrySection registry;
     @JsonProperty @Nullable UploadsSection uploads;
+    @JsonProperty @Nullable LifecycleSection lifecycle;
     @JsonProperty @Nullable AuthSection auth;
+  }
+
+  static final class LifecycleSection {
+    @JsonProperty @Nullable String interval;
   }
 
   static final class AuthSection {

@@ -17,6 +17,7 @@ import org.jspecify.annotations.Nullable;
  *     any
  * @param uploadExpiry how long an upload session may stay unfinished
  * @param uploadSweepInterval how often expired sessions are removed
+ * @param lifecycleInterval how often the lifecycle policies of all repositories are run
  * @param workerThreads threads for request processing and blocking storage I/O
  * @param authEnabled whether requests must be authenticated (turn off only for development)
  * @param tokenLifetime how long registry authorization tokens are valid
@@ -32,6 +33,7 @@ public record ServerConfig(
     @Nullable String baseDomain,
     Duration uploadExpiry,
     Duration uploadSweepInterval,
+    Duration lifecycleInterval,
     int workerThreads,
     boolean authEnabled,
     Duration tokenLifetime,
@@ -47,6 +49,12 @@ public record ServerConfig(
   /** The region of the default registry. */
   public static final String DEFAULT_REGION = "us-east-1";
 
+  /**
+   * How often lifecycle policies run: ECR expires images "within 24 hours" of meeting the criteria;
+   * hourly keeps well within that at the cost of one settings read per repository.
+   */
+  public static final Duration DEFAULT_LIFECYCLE_INTERVAL = Duration.ofHours(1);
+
   /** Token lifetime, as ECR's. */
   public static final Duration DEFAULT_TOKEN_LIFETIME = Duration.ofHours(12);
 
@@ -54,7 +62,8 @@ public record ServerConfig(
     if (port < 0 || port > 65535) {
       throw new IllegalArgumentException("port must be 0..65535: " + port);
     }
-    for (Duration d : new Duration[] {uploadExpiry, uploadSweepInterval, tokenLifetime}) {
+    for (Duration d :
+        new Duration[] {uploadExpiry, uploadSweepInterval, lifecycleInterval, tokenLifetime}) {
       if (d.isNegative() || d.isZero()) {
         throw new IllegalArgumentException("durations must be positive");
       }
@@ -85,6 +94,7 @@ public record ServerConfig(
     b.baseDomain = baseDomain;
     b.uploadExpiry = uploadExpiry;
     b.uploadSweepInterval = uploadSweepInterval;
+    b.lifecycleInterval = lifecycleInterval;
     b.workerThreads = workerThreads;
     b.authEnabled = authEnabled;
     b.tokenLifetime = tokenLifetime;
@@ -113,6 +123,7 @@ public record ServerConfig(
     @Nullable String baseDomain;
     Duration uploadExpiry = Duration.ofHours(24);
     Duration uploadSweepInterval = Duration.ofMinutes(10);
+    Duration lifecycleInterval = DEFAULT_LIFECYCLE_INTERVAL;
     int workerThreads = 64;
     boolean authEnabled = true;
     Duration tokenLifetime = DEFAULT_TOKEN_LIFETIME;
@@ -165,6 +176,11 @@ public record ServerConfig(
       return this;
     }
 
+    public Builder lifecycleInterval(Duration v) {
+      lifecycleInterval = v;
+      return this;
+    }
+
     public Builder workerThreads(int v) {
       workerThreads = v;
       return this;
@@ -200,6 +216,7 @@ public record ServerConfig(
           baseDomain,
           uploadExpiry,
           uploadSweepInterval,
+          lifecycleInterval,
           workerThreads,
           authEnabled,
           tokenLifetime,

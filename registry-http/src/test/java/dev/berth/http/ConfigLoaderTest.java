@@ -24,6 +24,7 @@ class ConfigLoaderTest {
     assertThat(c.dataDir()).isEqualTo(Path.of("data"));
     assertThat(c.logLevel()).isEqualTo("info");
     assertThat(c.uploadExpiry()).isEqualTo(Duration.ofHours(24));
+    assertThat(c.lifecycleInterval()).isEqualTo(Duration.ofHours(1));
   }
 
   @Test
@@ -42,6 +43,8 @@ class ConfigLoaderTest {
             uploads:
               expireAfter: 2h
               sweepInterval: 30s
+            lifecycle:
+              interval: 6h
             registry:
               account: "123456789012"
               region: eu-west-1
@@ -54,6 +57,7 @@ class ConfigLoaderTest {
     assertThat(fileOnly.logLevel()).isEqualTo("warn");
     assertThat(fileOnly.uploadExpiry()).isEqualTo(Duration.ofHours(2));
     assertThat(fileOnly.uploadSweepInterval()).isEqualTo(Duration.ofSeconds(30));
+    assertThat(fileOnly.lifecycleInterval()).isEqualTo(Duration.ofHours(6));
     assertThat(fileOnly.defaultRegistry().account()).isEqualTo("123456789012");
     assertThat(fileOnly.defaultRegistry().region()).isEqualTo("eu-west-1");
 

@@ -141,6 +141,42 @@ public final class TokenService {
     }
   }
 
+  /**
+   * Signs a message for one purpose (such as download URLs) with a key derived from the current
+   * token signing key and the purpose, so that only this registry can make such signatures, a
+   * signature made for one purpose verifies for no other, and none of them is a token.
+   *
+   * @return {@code <kid>.<base64url(HMAC-SHA256)>}
+   */
+  public String sign(String purpose, String message) {
+    String kid = currentKid();
+    byte[] key = derive(key(kid).orElseThrow(), purpose);
+    return kid + "." + base64(hmac(key, message.getBytes(StandardCharsets.UTF_8)));
+  }
+
+  /**
+   * Whether the signature is {@link #sign}'s for this purpose and message, made with a signing key
+   * this registry still holds.
+   */
+  public boolean verifySignature(String purpose, String message, String signature) {
+    int dot = signature.indexOf('.');
+    if (dot <= 0 || signature.length() > 256) {
+      return false;
+    }
+    Optional<byte[]> key = key(signature.substring(0, dot));
+    if (key.isEmpty()) {
+      return false;
+    }
+    byte[] mac;
+    try {
+      mac = Base64.getUrlDecoder().decode(signature.substring(dot + 1));
+    } catch (IllegalArgumentException e) {
+      return false;
+    }
+    byte[] expected = hmac(derive(key.get(), purpose), message.getBytes(StandardCharsets.UTF_8));
+    return MessageDigest.isEqual(mac, expected);
+  }
+
   /** Creates a new signing key and makes it current; returns its ID. */
   public String rotate() {
     String kid = UUID.randomUUID().toString();
@@ -203,13 +239,24 @@ public final class TokenService {
   }
 
   private static byte[] hmac(byte[] key, String data) {
+    return hmac(key, data.getBytes(StandardCharsets.US_ASCII));
+  }
+
+  private static byte[] hmac(byte[] key, byte[] data) {
     try {
       Mac mac = Mac.getInstance("HmacSHA256");
       mac.init(new SecretKeySpec(key, "HmacSHA256"));
-      return mac.doFinal(data.getBytes(StandardCharsets.US_ASCII));
+      return mac.doFinal(data);
     } catch (GeneralSecurityException e) {
       throw new IllegalStateException(e);
     }
+  }
+
+  /**
+   * The key for signatures of one purpose: distinct from the token key and every other purpose's.
+   */
+  private static byte[] derive(byte[] key, String purpose) {
+    return hmac(key, ("berth-derived-key:" + purpose).getBytes(StandardCharsets.UTF_8));
   }
 
   private static String base64(byte[] bytes) {

@@ -38,6 +38,16 @@ public final class Blobs {
   }
 
   /**
+   * Whether the repository links the blob, even if its data is no longer stored (then {@link #stat}
+   * is empty).
+   */
+  public boolean isLinked(Repository repo, Digest digest) {
+    return io(
+        "reading blob link " + digest,
+        () -> driver.stat(Paths.layerLink(repo, digest)).isPresent());
+  }
+
+  /**
    * The blob, which must be linked to the repository.
    *
    * @throws RegistryException {@link ErrorKind#BLOB_UNKNOWN}

@@ -35,14 +35,33 @@ public record CreationTemplate(
   /** Applied when a push names a repository that does not exist. */
   public static final String CREATE_ON_PUSH = "CREATE_ON_PUSH";
 
+  /** Applied to repositories that replication creates. */
+  public static final String REPLICATION = "REPLICATION";
+
+  /** Applied to repositories that a pull-through cache rule creates. */
+  public static final String PULL_THROUGH_CACHE = "PULL_THROUGH_CACHE";
+
+  /** The purposes a template can apply to ({@code RCTAppliedFor}). */
+  public static final List<String> PURPOSES =
+      List.of(REPLICATION, PULL_THROUGH_CACHE, CREATE_ON_PUSH);
+
   public CreationTemplate {
     appliedFor = List.copyOf(appliedFor);
   }
 
-  /** Whether the template covers the repository name. */
+  /**
+   * Whether the template covers the repository name: {@code ROOT} covers every name, any other
+   * prefix the names below it, as ECR always assumes a {@code /} after the prefix ({@code prod}
+   * covers {@code prod/app}, not {@code prod} or {@code production}).
+   */
   public boolean covers(String repositoryName) {
     return prefix.equals(ROOT)
-        || repositoryName.equals(prefix)
         || repositoryName.startsWith(prefix.endsWith("/") ? prefix : prefix + "/");
+  }
+
+  /** This template with its creation and update times replaced. */
+  public CreationTemplate withTimes(Instant created, Instant updated) {
+    return new CreationTemplate(
+        prefix, description, appliedFor, settings, customRoleArn, created, updated);
   }
 }

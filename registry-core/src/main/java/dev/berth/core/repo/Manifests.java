@@ -3,6 +3,8 @@ package dev.berth.core.repo;
 import static dev.berth.core.repo.Storage.io;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
+import com.github.benmanes.caffeine.cache.Cache;
+import com.github.benmanes.caffeine.cache.Caffeine;
 import dev.berth.core.Descriptor;
 import dev.berth.core.Digest;
 import dev.berth.core.ErrorKind;
@@ -18,12 +20,15 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.NoSuchFileException;
 import java.time.Clock;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import org.jspecify.annotations.Nullable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Manifests, tags and referrers of repositories.
@@ -34,9 +39,17 @@ import org.jspecify.annotations.Nullable;
  * Each step is one atomic write, so a crash leaves at most an untagged, unreferenced revision.
  */
 public final class Manifests {
+  /** How often at most one node records a pull of the same image. */
+  public static final Duration PULL_RECORD_INTERVAL = Duration.ofHours(1);
+
+  private static final Logger LOG = LoggerFactory.getLogger(Manifests.class);
+  private static final int MAX_TRACKED_PULLS = 100_000;
+
   private final StorageDriver driver;
   private final Blobs blobs;
   private final Clock clock;
+  private final Cache<String, Instant> pullsRecorded =
+      Caffeine.newBuilder().maximumSize(MAX_TRACKED_PULLS).build();
 
   Manifests(StorageDriver driver, Blobs blobs, Clock clock) {
     this.driver = driver;
@@ -223,6 +236,96 @@ public final class Manifests {
     return result;
   }
 
+  /**
+   * Every manifest revision of the repository with the tags pointing at it, in digest order; empty
+   * when the repository holds none.
+   */
+  public List<Revision> revisions(Repository repo) {
+    return io(
+        "listing manifest revisions",
+        () -> {
+          Map<Digest, List<Tag>> tags = new java.util.HashMap<>();
+          for (String name : driver.list(Paths.tagsDir(repo))) {
+            Tag tag = new Tag(name);
+            tagTarget(repo, tag)
+                .ifPresent(d -> tags.computeIfAbsent(d, k -> new ArrayList<>()).add(tag));
+          }
+          List<Revision> result = new ArrayList<>();
+          String dir = Paths.revisionsDir(repo);
+          for (String algorithm : driver.list(dir)) {
+            for (String hex : driver.list(dir + "/" + algorithm)) {
+              Digest digest = Digest.parse(algorithm + ":" + hex);
+              Optional<RevisionRecord> record = revision(repo, digest);
+              if (record.isEmpty()) {
+                continue; // deleted while listing
+              }
+              RevisionRecord r = record.get();
+              List<Tag> its = tags.getOrDefault(digest, List.of());
+              result.add(
+                  new Revision(
+                      digest,
+                      r.mediaType(),
+                      r.size(),
+                      r.pushedAt(),
+                      r.subject() == null ? null : Digest.parse(r.subject()),
+                      its.stream().sorted().toList()));
+            }
+          }
+          return result;
+        });
+  }
+
+  /**
+   * Records that the image was pulled now, at most once per {@link #PULL_RECORD_INTERVAL} per image
+   * on this node; a storage failure is logged, never fails the pull.
+   *
+   * @return whether a pull time was written
+   */
+  public boolean recordPull(Repository repo, Digest digest) {
+    Instant now = clock.instant();
+    String key = repo + "@" + digest;
+    Instant last = pullsRecorded.getIfPresent(key);
+    if (last != null && now.isBefore(last.plus(PULL_RECORD_INTERVAL))) {
+      return false;
+    }
+    pullsRecorded.put(key, now);
+    try {
+      return Storage.io(
+          "recording a pull of " + digest,
+          () -> {
+            if (driver.stat(Paths.revisionLink(repo, digest)).isEmpty()) {
+              return false; // deleted meanwhile
+            }
+            driver.putContent(
+                Paths.revisionPulled(repo, digest),
+                Long.toString(now.toEpochMilli()).getBytes(StandardCharsets.UTF_8));
+            return true;
+          });
+    } catch (RegistryException e) {
+      LOG.warn("could not record the pull time of {} in {}", digest, repo, e);
+      return false;
+    }
+  }
+
+  /** When the image was last recorded as pulled (see {@link #recordPull}), if ever. */
+  public Optional<Instant> lastPulled(Repository repo, Digest digest) {
+    return io(
+        "reading the pull time of " + digest,
+        () -> {
+          try {
+            String text =
+                new String(
+                    driver.getContent(Paths.revisionPulled(repo, digest)), StandardCharsets.UTF_8);
+            return Optional.of(Instant.ofEpochMilli(Long.parseLong(text.trim())));
+          } catch (NoSuchFileException e) {
+            return Optional.empty();
+          } catch (NumberFormatException e) {
+            LOG.warn("ignoring a malformed pull time of {} in {}", digest, repo);
+            return Optional.empty();
+          }
+        });
+  }
+
   /** Whether the repository holds blobs or manifests (upload sessions alone do not count). */
   public boolean exists(Repository repo) {
     List<String> children = io("reading repository", () -> driver.list(Paths.repositoryRoot(repo)));
@@ -282,7 +385,8 @@ public final class Manifests {
     return tagTarget(repo, (Tag) reference).orElseThrow(() -> unknown(reference));
   }
 
-  private Optional<Digest> tagTarget(Repository repo, Tag tag) {
+  /** The digest a tag points at, if the tag exists. */
+  Optional<Digest> tagTarget(Repository repo, Tag tag) {
     return io(
         "reading tag " + tag,
         () -> {
@@ -296,7 +400,8 @@ public final class Manifests {
         });
   }
 
-  private Optional<RevisionRecord> revision(Repository repo, Digest digest) {
+  /** The repository's record of a manifest, if it holds the manifest. */
+  Optional<RevisionRecord> revision(Repository repo, Digest digest) {
     return io(
         "reading manifest revision " + digest,
         () -> {
@@ -312,6 +417,28 @@ public final class Manifests {
 
   private static RegistryException unknown(Reference reference) {
     return new RegistryException(ErrorKind.MANIFEST_UNKNOWN, "manifest unknown: " + reference);
+  }
+
+  /**
+   * A manifest revision of a repository as recorded at push, with the tags that point at it now.
+   *
+   * @param digest the manifest's digest
+   * @param mediaType the media type it was pushed with
+   * @param size its length in bytes
+   * @param pushedAt when it was (last) pushed
+   * @param subject the manifest it refers to, for a referrer
+   * @param tags the tags pointing at it, sorted
+   */
+  public record Revision(
+      Digest digest,
+      String mediaType,
+      long size,
+      Instant pushedAt,
+      @Nullable Digest subject,
+      List<Tag> tags) {
+    public Revision {
+      tags = List.copyOf(tags);
+    }
   }
 
   /** What a repository records of each manifest it holds. */

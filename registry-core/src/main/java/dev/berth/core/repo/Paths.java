@@ -14,11 +14,14 @@ import java.util.UUID;
  * registries/&lt;account&gt;/&lt;region&gt;/repositories/&lt;name&gt;/
  *     _layers/&lt;alg&gt;/&lt;hex&gt;/link                    digest: the repository may serve this blob
  *     _manifests/revisions/&lt;alg&gt;/&lt;hex&gt;/link       JSON: media type, size, push time, subject
+ *     _manifests/revisions/&lt;alg&gt;/&lt;hex&gt;/pulled     epoch milliseconds of the last recorded pull
  *     _manifests/tags/&lt;tag&gt;/current/link           digest the tag points at
  *     _referrers/&lt;alg&gt;/&lt;subject hex&gt;/&lt;alg&gt;/&lt;hex&gt;/link  JSON descriptor of a referrer
  *     _uploads/&lt;uuid&gt;/data                       staging bytes of an upload session
  *     _uploads/&lt;uuid&gt;/startedat                  JSON: start time, for expiry
  *     _config.json                                 repository settings, incl. its policy
+ *     _lifecycle/preview.json                      JSON: the last lifecycle policy preview
+ *     _lifecycle/evaluated.json                    JSON: when the lifecycle policy last ran
  * registries/&lt;account&gt;/&lt;region&gt;/_registry.json  registry settings, incl. the registry policy
  * iam/...                                          identities: see dev.berth.auth.identity.IamPaths
  * </pre>
@@ -100,6 +103,11 @@ public final class Paths {
     return revisionDir(repo, digest) + "/link";
   }
 
+  /** When a repository's manifest revision was last pulled (written at most hourly). */
+  public static String revisionPulled(Repository repo, Digest digest) {
+    return revisionDir(repo, digest) + "/pulled";
+  }
+
   /** The directory of a repository's manifest revisions. */
   public static String revisionsDir(Repository repo) {
     return repositoryRoot(repo) + "/" + MANIFESTS_DIR + "/revisions";
@@ -138,6 +146,16 @@ public final class Paths {
   /** A repository's settings record. */
   public static String repositoryConfig(Repository repo) {
     return repositoryRoot(repo) + "/_config.json";
+  }
+
+  /** A repository's last lifecycle policy preview. */
+  public static String lifecyclePreview(Repository repo) {
+    return repositoryRoot(repo) + "/_lifecycle/preview.json";
+  }
+
+  /** When a repository's lifecycle policy last ran. */
+  public static String lifecycleEvaluated(Repository repo) {
+    return repositoryRoot(repo) + "/_lifecycle/evaluated.json";
   }
 
   /** A registry's settings record. */

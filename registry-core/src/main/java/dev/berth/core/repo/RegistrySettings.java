@@ -4,6 +4,7 @@ import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -28,6 +29,11 @@ public record RegistrySettings(
   /** Settings with nothing set. */
   public static RegistrySettings empty() {
     return new RegistrySettings(null, List.of(), Map.of());
+  }
+
+  /** The creation template with exactly this prefix. */
+  public Optional<CreationTemplate> template(String prefix) {
+    return creationTemplates.stream().filter(t -> t.prefix().equals(prefix)).findFirst();
   }
 
   public RegistrySettings withPolicy(@Nullable String document) {

@@ -210,6 +210,94 @@ public final class Repositories {
     return updated;
   }
 
+  /** The current time of the registry's clock, for settings created through the API. */
+  public Instant now() {
+    return clock.instant();
+  }
+
+  /**
+   * Adds a creation template, stamped with the current time as its creation and update time.
+   *
+   * @throws RegistryException {@link ErrorKind#ALREADY_EXISTS} when a template has its prefix
+   */
+  public CreationTemplate createTemplate(RegistryId registry, CreationTemplate template) {
+    Instant now = clock.instant();
+    CreationTemplate stamped = template.withTimes(now, now);
+    updateSettings(
+        registry,
+        settings -> {
+          if (settings.template(template.prefix()).isPresent()) {
+            throw new RegistryException(
+                ErrorKind.ALREADY_EXISTS,
+                "The repository creation template with prefix '"
+                    + template.prefix()
+                    + "' already exists in the registry with id '"
+                    + registry.account()
+                    + "'");
+          }
+          List<CreationTemplate> templates = new ArrayList<>(settings.creationTemplates());
+          templates.add(stamped);
+          return settings.withTemplates(templates);
+        });
+    return stamped;
+  }
+
+  /**
+   * Changes a creation template atomically; the change keeps its prefix and creation time, and the
+   * update time becomes the current time.
+   *
+   * @throws RegistryException {@link ErrorKind#NOT_FOUND} when no template has the prefix
+   */
+  public CreationTemplate updateTemplate(
+      RegistryId registry, String prefix, UnaryOperator<CreationTemplate> change) {
+    List<CreationTemplate> result = new ArrayList<>(1);
+    updateSettings(
+        registry,
+        settings -> {
+          CreationTemplate old =
+              settings.template(prefix).orElseThrow(() -> templateNotFound(registry, prefix));
+          CreationTemplate changed = change.apply(old);
+          CreationTemplate updated =
+              new CreationTemplate(
+                  old.prefix(),
+                  changed.description(),
+                  changed.appliedFor(),
+                  changed.settings(),
+                  changed.customRoleArn(),
+                  old.createdAt(),
+                  clock.instant());
+          result.add(updated);
+          List<CreationTemplate> templates = new ArrayList<>();
+          for (CreationTemplate t : settings.creationTemplates()) {
+            templates.add(t.prefix().equals(prefix) ? updated : t);
+          }
+          return settings.withTemplates(templates);
+        });
+    return result.get(0);
+  }
+
+  /**
+   * Deletes a creation template; deleting the default {@code ROOT} template turns off creating
+   * repositories on push for names no other template covers.
+   *
+   * @return the deleted template
+   * @throws RegistryException {@link ErrorKind#NOT_FOUND} when no template has the prefix
+   */
+  public CreationTemplate deleteTemplate(RegistryId registry, String prefix) {
+    List<CreationTemplate> result = new ArrayList<>(1);
+    updateSettings(
+        registry,
+        settings -> {
+          CreationTemplate old =
+              settings.template(prefix).orElseThrow(() -> templateNotFound(registry, prefix));
+          result.add(old);
+          List<CreationTemplate> templates = new ArrayList<>(settings.creationTemplates());
+          templates.remove(old);
+          return settings.withTemplates(templates);
+        });
+    return result.get(0);
+  }
+
   /**
    * Stores the default settings of a fresh registry, a {@code ROOT} create-on-push template, when
    * the registry has no settings yet.
@@ -245,6 +333,16 @@ public final class Repositories {
             return Optional.empty();
           }
         });
+  }
+
+  private static RegistryException templateNotFound(RegistryId registry, String prefix) {
+    return new RegistryException(
+        ErrorKind.NOT_FOUND,
+        "The repository creation template with prefix '"
+            + prefix
+            + "' does not exist in the registry with id '"
+            + registry.account()
+            + "'");
   }
 
   private static RegistryException notFound(Repository repo) {

@@ -26,8 +26,10 @@ import java.util.regex.Pattern;
  * signature of an active access key; errors come in the protocol's own form.
  */
 public final class AwsApi {
-  /** Largest request body (ECR PutImage carries a manifest of up to 4 MiB as JSON text). */
-  public static final int MAX_BODY_BYTES = 16 * 1024 * 1024;
+  /**
+   * Largest request body: an UploadLayerPart of 20 MiB, base64 in JSON, as the ECR model allows.
+   */
+  public static final int MAX_BODY_BYTES = 28 * 1024 * 1024;
 
   private final IdentityStore identities;
   private final SigV4Verifier verifier;

@@ -8,6 +8,7 @@ import dev.berth.auth.authz.Authorizer;
 import dev.berth.auth.token.TokenService;
 import dev.berth.core.RegistryException;
 import dev.berth.core.RegistryId;
+import dev.berth.core.lifecycle.Lifecycle;
 import dev.berth.core.repo.Registry;
 import dev.berth.http.server.Exchange;
 import dev.berth.http.server.Response;
@@ -43,6 +44,7 @@ public final class EcrJsonApi {
 
   /**
    * @param registry the domain services
+   * @param lifecycle lifecycle policy previews and expiry over the same registry
    * @param tokens issues registry tokens
    * @param authorizer decides access
    * @param tokenLifetime how long tokens are valid (12 hours by default, as ECR)
@@ -50,6 +52,7 @@ public final class EcrJsonApi {
    */
   public EcrJsonApi(
       Registry registry,
+      Lifecycle lifecycle,
       TokenService tokens,
       Authorizer authorizer,
       Duration tokenLifetime,
@@ -59,7 +62,7 @@ public final class EcrJsonApi {
     this.authorizer = authorizer;
     this.tokenLifetime = tokenLifetime;
     this.registryForHost = registryForHost;
-    EcrContext context = new EcrContext(registry, tokens, tokenLifetime);
+    EcrContext context = new EcrContext(registry, tokens, tokenLifetime, lifecycle);
     operations.putAll(new EcrRepositoryApi(context).operations());
     operations.putAll(new EcrImageApi(context).operations());
     operations.putAll(new EcrLifecycleApi(context).operations());

@@ -18,7 +18,8 @@ import java.util.regex.Pattern;
 
 /**
  * Blob reads and deletes: {@code GET}/{@code HEAD}/{@code DELETE /v2/<name>/blobs/<digest>}, with
- * single byte ranges (206/416) and conditional {@code If-None-Match} (304).
+ * single byte ranges (206/416) and conditional {@code If-None-Match} (304); and reads through
+ * pre-signed download URLs ({@link LayerUrls}).
  */
 final class BlobApi {
   private static final Pattern RANGE = Pattern.compile("bytes=(\\d*)-(\\d*)");
@@ -36,7 +37,20 @@ final class BlobApi {
         ex.method().name().equals("HEAD")
             ? resolver.authorizedAny(ex, EcrActions.CHECK_LAYER, EcrActions.GET_LAYER)
             : resolver.authorized(ex, EcrActions.GET_LAYER);
-    Digest digest = Digest.parse(ex.param("digest"));
+    return serve(ex, repo, Digest.parse(ex.param("digest")));
+  }
+
+  /**
+   * {@code GET} of a blob through a pre-signed download URL, whose signature is its only credential
+   * (see {@link LayerUrls}).
+   */
+  Response getSigned(Exchange ex, LayerUrls urls) {
+    LayerUrls.Target target = urls.verify(ex);
+    return serve(ex, target.repository(), target.digest());
+  }
+
+  /** The blob's bytes, or the range or conditional answer the request asks for. */
+  private Response serve(Exchange ex, Repository repo, Digest digest) {
     BlobInfo blob = registry.blobs().require(repo, digest);
     String etag = "\"" + digest + "\"";
     if (etag.equals(ex.header(HttpHeaderNames.IF_NONE_MATCH))) {

@@ -12,6 +12,7 @@ import dev.berth.core.repo.StoredManifest;
 import dev.berth.http.server.Exchange;
 import dev.berth.http.server.Response;
 import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -35,6 +36,9 @@ final class ManifestApi {
     Repository repo = resolver.authorized(ex, EcrActions.GET_IMAGE);
     Reference reference = Reference.parse(ex.param("reference"));
     StoredManifest manifest = registry.manifests().get(repo, reference);
+    if (!HttpMethod.HEAD.equals(ex.method())) {
+      registry.manifests().recordPull(repo, manifest.digest());
+    }
     String etag = "\"" + manifest.digest() + "\"";
     if (etag.equals(ex.header(HttpHeaderNames.IF_NONE_MATCH))) {
       return Response.of(HttpResponseStatus.NOT_MODIFIED)

@@ -9,6 +9,8 @@ import dev.berth.http.server.Endpoint;
 import dev.berth.http.server.ErrorRenderer;
 import dev.berth.http.server.Route;
 import io.netty.handler.codec.http.HttpMethod;
+import java.time.Clock;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.regex.Pattern;
@@ -34,6 +36,7 @@ public final class OciApi {
   private final ManifestApi manifests;
   private final OciErrors errors = new OciErrors();
   private final RepositoryResolver resolver;
+  private final @Nullable LayerUrls layerUrls;
 
   /**
    * @param registry the domain services
@@ -56,6 +59,7 @@ public final class OciApi {
     this.blobs = new BlobApi(registry, resolver);
     this.uploads = new UploadApi(registry, resolver);
     this.manifests = new ManifestApi(registry, resolver);
+    this.layerUrls = tokens == null ? null : new LayerUrls(tokens, Clock.systemUTC());
   }
 
   /** The registry a Host header addresses (shared with the ECR API's proxy endpoint). */
@@ -68,8 +72,26 @@ public final class OciApi {
     return errors;
   }
 
-  /** The routes, in order of precedence. */
+  /**
+   * The routes, in order of precedence; with authentication on, also the pre-signed layer download
+   * URLs of {@link LayerUrls}, outside {@code /v2}.
+   */
   public List<Route> routes() {
+    List<Route> routes = new ArrayList<>();
+    if (layerUrls != null) {
+      LayerUrls urls = layerUrls;
+      routes.add(
+          route(
+              "layer-download",
+              LayerUrls.ROUTE,
+              List.of("account", "region", "name", "digest"),
+              Map.of(HttpMethod.GET, Endpoint.simple(ex -> blobs.getSigned(ex, urls)))));
+    }
+    routes.addAll(ociRoutes());
+    return routes;
+  }
+
+  private List<Route> ociRoutes() {
     return List.of(
         route("base", "/v2/?", List.of(), Map.of(HttpMethod.GET, Endpoint.simple(listing::base))),
         route(

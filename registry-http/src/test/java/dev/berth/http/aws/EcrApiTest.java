@@ -211,11 +211,11 @@ class EcrApiTest {
 
   @Test
   void anOperationNotImplementedYetIsAnUnknownOperation() {
-    EcrException e = catchEcr(() -> ecr.describeRepositories(r -> {}));
+    EcrException e = catchEcr(() -> ecr.describePullThroughCacheRules(r -> {}));
 
     assertThat(e.awsErrorDetails().errorCode()).isEqualTo("UnknownOperationException");
     assertThat(e.statusCode()).isEqualTo(400);
-    assertThat(e.awsErrorDetails().errorMessage()).contains("DescribeRepositories");
+    assertThat(e.awsErrorDetails().errorMessage()).contains("DescribePullThroughCacheRules");
   }
 
   private static EcrException catchEcr(ThrowingCallable call) {
