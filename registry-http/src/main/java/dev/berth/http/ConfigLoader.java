@@ -47,6 +47,7 @@ public final class ConfigLoader {
       """
       Usage: java -jar berth.jar [options]
              java -jar berth.jar rotate-token-key [options]   make a new token signing key current
+             java -jar berth.jar run-lifecycle [options]      apply lifecycle policies now
 
         --port N          port to listen on (default 5000; env BERTH_PORT)
         --bind ADDRESS    address to listen on (default 0.0.0.0; env BERTH_BIND)

@@ -4,6 +4,9 @@ import ch.qos.logback.classic.Level;
 import dev.berth.auth.identity.MasterKey;
 import dev.berth.auth.identity.SecretBox;
 import dev.berth.auth.token.TokenService;
+import dev.berth.core.RegistryId;
+import dev.berth.core.lifecycle.Lifecycle;
+import dev.berth.core.repo.Registry;
 import dev.berth.storage.fs.FilesystemDriver;
 import java.io.IOException;
 import java.time.Clock;
@@ -17,7 +20,30 @@ public final class Main {
   /** The command that makes a new token signing key current. */
   static final String ROTATE_TOKEN_KEY = "rotate-token-key";
 
+  /** The command that applies every repository's lifecycle policy now. */
+  static final String RUN_LIFECYCLE = "run-lifecycle";
+
   private Main() {}
+
+  /**
+   * Applies every lifecycle policy now, as the scheduled job does, against the configured storage
+   * (a running server may keep serving meanwhile: every change is one atomic write).
+   */
+  static int runLifecycle(ServerConfig config, Logger log) {
+    try (FilesystemDriver storage = new FilesystemDriver(config.dataDir())) {
+      Registry registry = Registry.builder().storage(storage).build();
+      Lifecycle lifecycle = new Lifecycle(registry, storage, Clock.systemUTC());
+      int expired = 0;
+      for (RegistryId id : lifecycle.registries()) {
+        expired += lifecycle.runAll(id).expiredImages();
+      }
+      System.out.println("lifecycle policies applied: " + expired + " image(s) expired");
+      return 0;
+    } catch (IOException | RuntimeException e) {
+      log.error("cannot run lifecycle policies: {}", e.toString());
+      return 1;
+    }
+  }
 
   /**
    * Makes a new token signing key current. Tokens signed with older keys stay valid until they
@@ -41,8 +67,11 @@ public final class Main {
       System.out.print(ConfigLoader.USAGE);
       return;
     }
-    boolean rotate = args.length > 0 && args[0].equals(ROTATE_TOKEN_KEY);
-    if (rotate) {
+    String command =
+        args.length > 0 && (args[0].equals(ROTATE_TOKEN_KEY) || args[0].equals(RUN_LIFECYCLE))
+            ? args[0]
+            : null;
+    if (command != null) {
       args = Arrays.copyOfRange(args, 1, args.length);
     }
     ServerConfig config;
@@ -57,8 +86,12 @@ public final class Main {
         (ch.qos.logback.classic.Logger) LoggerFactory.getLogger(Logger.ROOT_LOGGER_NAME);
     root.setLevel(Level.toLevel(config.logLevel(), Level.INFO));
     Logger log = LoggerFactory.getLogger(Main.class);
-    if (rotate) {
+    if (ROTATE_TOKEN_KEY.equals(command)) {
       System.exit(rotateTokenKey(config, log));
+      return;
+    }
+    if (RUN_LIFECYCLE.equals(command)) {
+      System.exit(runLifecycle(config, log));
       return;
     }
     Berth berth;

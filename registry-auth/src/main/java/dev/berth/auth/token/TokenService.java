@@ -167,14 +167,12 @@ public final class TokenService {
     if (key.isEmpty()) {
       return false;
     }
-    byte[] mac;
-    try {
-      mac = Base64.getUrlDecoder().decode(signature.substring(dot + 1));
-    } catch (IllegalArgumentException e) {
-      return false;
-    }
-    byte[] expected = hmac(derive(key.get(), purpose), message.getBytes(StandardCharsets.UTF_8));
-    return MessageDigest.isEqual(mac, expected);
+    // Compare the encoded text, so that no second spelling of the same bytes is accepted.
+    String expected =
+        base64(hmac(derive(key.get(), purpose), message.getBytes(StandardCharsets.UTF_8)));
+    return MessageDigest.isEqual(
+        signature.substring(dot + 1).getBytes(StandardCharsets.US_ASCII),
+        expected.getBytes(StandardCharsets.US_ASCII));
   }
 
   /** Creates a new signing key and makes it current; returns its ID. */
