@@ -115,6 +115,46 @@ class ConcurrentPushTest {
   }
 
   @Test
+  void differentManifestsToOneImmutableTagExactlyOneWins() throws Exception {
+    Content layer = registry.pushBlob(REPO, Oci.layer("immutable-race"));
+    List<Content> manifests = new ArrayList<>();
+    for (int i = 0; i < THREADS; i++) {
+      Content config = registry.pushBlob(REPO, Oci.config("immutable-race" + i));
+      manifests.add(Oci.imageManifest(config, layer));
+    }
+    var repositories = registry.server().registry().repositories();
+    var repo =
+        new dev.berth.core.Repository(
+            new dev.berth.core.RegistryId(
+                ServerConfig.DEFAULT_ACCOUNT, ServerConfig.DEFAULT_REGION),
+            dev.berth.core.RepositoryName.parse(REPO));
+    repositories.update(repo, c -> c.withMutability("IMMUTABLE", List.of()));
+
+    List<HttpResponse<byte[]>> responses =
+        concurrently(i -> registry.putManifest(REPO, "release", manifests.get(i)));
+
+    List<String> winners = new ArrayList<>();
+    for (int i = 0; i < THREADS; i++) {
+      int status = responses.get(i).statusCode();
+      assertThat(status).as("push %d", i).isIn(201, 400);
+      if (status == 201) {
+        winners.add(manifests.get(i).digest());
+      } else {
+        assertThat(new String(responses.get(i).body(), java.nio.charset.StandardCharsets.UTF_8))
+            .contains("TAG_INVALID")
+            .contains("immutable");
+      }
+    }
+    assertThat(winners).hasSize(1);
+    HttpResponse<byte[]> release = registry.get("/v2/" + REPO + "/manifests/release");
+    assertStatus(release, 200);
+    assertThat(Oci.requireHeader(release, "Docker-Content-Digest")).isEqualTo(winners.get(0));
+    Content winner =
+        manifests.stream().filter(m -> m.digest().equals(winners.get(0))).findFirst().orElseThrow();
+    assertStatus(registry.putManifest(REPO, "release", winner), 201); // same digest: no error
+  }
+
+  @Test
   void differentManifestsToSameTagLeaveOneOfThem() throws Exception {
     Content layer = registry.pushBlob(REPO, Oci.layer("race"));
     List<Content> manifests = new ArrayList<>();
