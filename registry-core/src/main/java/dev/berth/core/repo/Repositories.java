@@ -130,18 +130,7 @@ public final class Repositories {
    * @throws RegistryException {@link ErrorKind#NAME_UNKNOWN}
    */
   public RepositoryConfig update(Repository repo, UnaryOperator<RepositoryConfig> change) {
-    String path = Paths.repositoryConfig(repo);
-    RepositoryConfig updated;
-    synchronized (lock(path)) {
-      updated = change.apply(require(repo));
-      io(
-          () -> {
-            driver.putContent(path, Json.write(updated));
-            return null;
-          });
-    }
-    policies.invalidate();
-    return updated;
+    return rewrite(Paths.repositoryConfig(repo), () -> require(repo), change);
   }
 
   /**
@@ -196,10 +185,15 @@ public final class Repositories {
   /** Changes the registry's settings atomically. */
   public RegistrySettings updateSettings(
       RegistryId registry, UnaryOperator<RegistrySettings> change) {
-    String path = Paths.registryConfig(registry);
-    RegistrySettings updated;
+    return rewrite(Paths.registryConfig(registry), () -> settings(registry), change);
+  }
+
+  /** Read-modify-write of one settings record under its lock, written atomically. */
+  private <T> T rewrite(
+      String path, java.util.function.Supplier<T> current, UnaryOperator<T> change) {
+    T updated;
     synchronized (lock(path)) {
-      updated = change.apply(settings(registry));
+      updated = change.apply(current.get());
       io(
           () -> {
             driver.putContent(path, Json.write(updated));

@@ -67,12 +67,12 @@ public final class EcrJsonApi {
     operations.putAll(new EcrImageApi(context).operations());
     operations.putAll(new EcrLifecycleApi(context).operations());
     operations.putAll(new EcrRegistryApi(context).operations());
+    operations.put("GetAuthorizationToken", this::getAuthorizationToken);
   }
 
   /** The names of the operations served, for the coverage documentation. */
   public java.util.Set<String> operationNames() {
     java.util.Set<String> names = new java.util.TreeSet<>(operations.keySet());
-    names.add("GetAuthorizationToken");
     return names;
   }
 
@@ -83,9 +83,6 @@ public final class EcrJsonApi {
     }
     JsonNode input = parse(ex.body());
     String operation = target.substring(TARGET_PREFIX.length());
-    if (operation.equals("GetAuthorizationToken")) {
-      return getAuthorizationToken(ex, caller, input);
-    }
     EcrOperation op = operations.get(operation);
     if (op == null) {
       throw new AwsException(
@@ -104,9 +101,11 @@ public final class EcrJsonApi {
     }
   }
 
-  private Response getAuthorizationToken(Exchange ex, Caller caller, JsonNode input) {
-    authorize(caller, "ecr:GetAuthorizationToken", "*");
-    String host = ex.header(HttpHeaderNames.HOST);
+  private JsonNode getAuthorizationToken(EcrCall call) {
+    call.authorize(null);
+    Caller caller = call.caller();
+    JsonNode input = call.input();
+    String host = call.exchange().header(HttpHeaderNames.HOST);
     RegistryId addressed = registryForHost.apply(host);
     List<String> registryIds = new ArrayList<>();
     JsonNode ids = input.get("registryIds");
@@ -134,30 +133,7 @@ public final class EcrJsonApi {
       entry.put(
           "proxyEndpoint", host == null || host.isBlank() ? "http://localhost" : "http://" + host);
     }
-    return ok(out);
-  }
-
-  private void authorize(Caller caller, String action, String resource) {
-    boolean allowed =
-        authorizer.allows(
-            new Authorizer.Question(
-                caller.principal(),
-                action,
-                resource,
-                caller.principal().account(),
-                List.of(),
-                Map.of()));
-    if (!allowed) {
-      throw new AwsException(
-          "AccessDeniedException",
-          400,
-          "User: "
-              + caller.principal().arn()
-              + " is not authorized to perform: "
-              + action
-              + " on resource: "
-              + resource);
-    }
+    return out;
   }
 
   private static JsonNode parse(byte[] body) {
@@ -173,12 +149,5 @@ public final class EcrJsonApi {
     } catch (IOException e) {
       throw new AwsException("SerializationException", 400, "request body is not valid JSON");
     }
-  }
-
-  private static Response ok(ObjectNode out) {
-    return Response.json(
-        HttpResponseStatus.OK,
-        AwsErrors.JSON_CONTENT_TYPE,
-        out.toString().getBytes(StandardCharsets.UTF_8));
   }
 }
