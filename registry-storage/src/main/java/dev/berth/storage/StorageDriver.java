@@ -5,6 +5,7 @@ import java.nio.channels.ReadableByteChannel;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Optional;
+import org.jspecify.annotations.Nullable;
 
 /**
  * A dumb store of byte objects addressed by slash-separated relative paths; it knows nothing of
@@ -83,6 +84,46 @@ public interface StorageDriver extends AutoCloseable {
    * the path is an object. The root itself cannot be listed.
    */
   List<String> list(String directory) throws IOException;
+
+  /**
+   * Returns a small object's content with a version token for {@link #putIfVersion}, or empty when
+   * no object is at the path. Two reads of an unchanged object give the same token. The default
+   * versions by content hash.
+   */
+  default Optional<Versioned> getVersioned(String path) throws IOException {
+    try {
+      byte[] content = getContent(path);
+      return Optional.of(new Versioned(content, Versioned.contentVersion(content)));
+    } catch (java.nio.file.NoSuchFileException e) {
+      return Optional.empty();
+    }
+  }
+
+  /**
+   * Compare-and-swap for mutable records: writes the content only if the object's current version
+   * is {@code expectedVersion}, or, with a null {@code expectedVersion}, only if no object is
+   * there. Atomic against every other writer of the store (across nodes where the store is shared).
+   *
+   * <p>The default is atomic among the callers of this method in one process, which is all a store
+   * served by one process (filesystem, memory) needs; drivers of shared stores override it with the
+   * store's conditional writes.
+   *
+   * @return true if written, false if the object changed (or appeared) meanwhile
+   */
+  default boolean putIfVersion(String path, byte[] content, @Nullable String expectedVersion)
+      throws IOException {
+    synchronized (Versioned.lockFor(this, StoragePath.check(path))) {
+      Optional<Versioned> current = getVersioned(path);
+      if (expectedVersion == null) {
+        return current.isEmpty() && createIfAbsent(path, content);
+      }
+      if (current.isEmpty() || !current.get().version().equals(expectedVersion)) {
+        return false;
+      }
+      putContent(path, content);
+      return true;
+    }
+  }
 
   /**
    * Returns a local file holding the object's bytes unchanged, for zero-copy transfer; empty when

@@ -827,4 +827,68 @@ public abstract class StorageDriverContract {
   private static MessageDigest sha256() throws NoSuchAlgorithmException {
     return MessageDigest.getInstance("SHA-256");
   }
+
+  // ---- compare-and-swap of mutable records
+
+  @Test
+  void versionedReadsGiveTheContentAndAStableTokenThatChangesWithTheContent() throws IOException {
+    assertThat(driver.getVersioned("cas/record")).isEmpty();
+    driver.putContent("cas/record", bytes("one"));
+
+    Versioned first = driver.getVersioned("cas/record").orElseThrow();
+    assertThat(first.content()).isEqualTo(bytes("one"));
+    assertThat(driver.getVersioned("cas/record").orElseThrow().version())
+        .isEqualTo(first.version());
+    driver.putContent("cas/record", bytes("two"));
+    assertThat(driver.getVersioned("cas/record").orElseThrow().version())
+        .isNotEqualTo(first.version());
+  }
+
+  @Test
+  void putIfVersionWritesOnlyOverTheExpectedVersion() throws IOException {
+    assertThat(driver.putIfVersion("cas/record", bytes("created"), null)).isTrue();
+    assertThat(driver.putIfVersion("cas/record", bytes("again"), null)).isFalse();
+    String v1 = driver.getVersioned("cas/record").orElseThrow().version();
+
+    assertThat(driver.putIfVersion("cas/record", bytes("second"), v1)).isTrue();
+    assertThat(driver.putIfVersion("cas/record", bytes("stale"), v1)).isFalse();
+    assertThat(driver.getContent("cas/record")).isEqualTo(bytes("second"));
+    assertThat(driver.putIfVersion("cas/missing", bytes("x"), v1)).isFalse();
+    assertThat(driver.stat("cas/missing")).isEmpty();
+  }
+
+  @Test
+  void concurrentReadModifyWriteLoopsLoseNoUpdate() throws Exception {
+    driver.putContent("cas/counter", bytes("0"));
+    int threads = 8;
+    int increments = 25;
+    ExecutorService pool = Executors.newFixedThreadPool(threads);
+    try {
+      List<Future<?>> futures = new ArrayList<>();
+      for (int t = 0; t < threads; t++) {
+        futures.add(
+            pool.submit(
+                () -> {
+                  for (int i = 0; i < increments; i++) {
+                    while (true) {
+                      Versioned current = driver.getVersioned("cas/counter").orElseThrow();
+                      int value = Integer.parseInt(new String(current.content(), UTF_8));
+                      if (driver.putIfVersion(
+                          "cas/counter", bytes(Integer.toString(value + 1)), current.version())) {
+                        break;
+                      }
+                    }
+                  }
+                  return null;
+                }));
+      }
+      for (Future<?> f : futures) {
+        f.get(60, TimeUnit.SECONDS);
+      }
+    } finally {
+      pool.shutdownNow();
+    }
+    assertThat(new String(driver.getContent("cas/counter"), UTF_8))
+        .isEqualTo(Integer.toString(threads * increments));
+  }
 }

@@ -31,6 +31,9 @@ public final class Repositories {
   private final Clock clock;
   private final Map<String, Object> locks = new ConcurrentHashMap<>();
 
+  /** Retries of a settings change that lost a race before the request fails. */
+  static final int MAX_UPDATE_ATTEMPTS = 64;
+
   Repositories(StorageDriver driver, Manifests manifests, ResourcePolicies policies, Clock clock) {
     this.driver = driver;
     this.manifests = manifests;
@@ -188,20 +191,31 @@ public final class Repositories {
     return rewrite(Paths.registryConfig(registry), () -> settings(registry), change);
   }
 
-  /** Read-modify-write of one settings record under its lock, written atomically. */
+  /**
+   * Read-modify-write of one settings record as a compare-and-swap loop, so concurrent changes
+   * (from this node or others sharing the store) are never lost.
+   */
   private <T> T rewrite(
       String path, java.util.function.Supplier<T> current, UnaryOperator<T> change) {
-    T updated;
-    synchronized (lock(path)) {
-      updated = change.apply(current.get());
-      io(
-          () -> {
-            driver.putContent(path, Json.write(updated));
-            return null;
-          });
+    for (int attempt = 0; ; attempt++) {
+      Optional<dev.berth.storage.Versioned> stored = io(() -> driver.getVersioned(path));
+      T updated = change.apply(current.get());
+      boolean written =
+          io(
+              () ->
+                  driver.putIfVersion(
+                      path,
+                      Json.write(updated),
+                      stored.map(dev.berth.storage.Versioned::version).orElse(null)));
+      if (written) {
+        policies.invalidate();
+        return updated;
+      }
+      if (attempt >= MAX_UPDATE_ATTEMPTS) {
+        throw new RegistryException(
+            ErrorKind.UNAVAILABLE, "too many concurrent changes to " + path + "; retry");
+      }
     }
-    policies.invalidate();
-    return updated;
   }
 
   /** The current time of the registry's clock, for settings created through the API. */
