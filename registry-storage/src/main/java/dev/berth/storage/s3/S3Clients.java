@@ -1,0 +1,57 @@
+package dev.berth.storage.s3;
+
+import java.net.URI;
+import java.time.Duration;
+import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
+import software.amazon.awssdk.auth.credentials.AwsCredentialsProvider;
+import software.amazon.awssdk.auth.credentials.DefaultCredentialsProvider;
+import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
+import software.amazon.awssdk.core.checksums.RequestChecksumCalculation;
+import software.amazon.awssdk.core.checksums.ResponseChecksumValidation;
+import software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient;
+import software.amazon.awssdk.regions.Region;
+import software.amazon.awssdk.services.s3.S3Client;
+import software.amazon.awssdk.services.s3.S3ClientBuilder;
+
+/** Builds the synchronous {@link S3Client} an {@link S3Config} describes. */
+public final class S3Clients {
+  private static final Duration CONNECT_TIMEOUT = Duration.ofSeconds(10);
+  private static final Duration SOCKET_TIMEOUT = Duration.ofMinutes(2);
+
+  private S3Clients() {}
+
+  /**
+   * Returns a new client for the configuration; the caller closes it.
+   *
+   * <p>Checksums are calculated and validated only when an operation requires them (e.g.
+   * DeleteObjects), so that S3-compatible stores without the newer flexible checksums (s3proxy,
+   * older MinIO and Ceph) accept every request. The JDK's URLConnection transport keeps Netty and
+   * Apache HTTP out of the dependency tree.
+   */
+  public static S3Client create(S3Config config) {
+    S3ClientBuilder builder =
+        S3Client.builder()
+            .region(Region.of(config.region()))
+            .credentialsProvider(credentials(config.credentials()))
+            .httpClientBuilder(
+                UrlConnectionHttpClient.builder()
+                    .connectionTimeout(CONNECT_TIMEOUT)
+                    .socketTimeout(SOCKET_TIMEOUT))
+            .forcePathStyle(config.pathStyle())
+            .requestChecksumCalculation(RequestChecksumCalculation.WHEN_REQUIRED)
+            .responseChecksumValidation(ResponseChecksumValidation.WHEN_REQUIRED);
+    URI endpoint = config.endpoint();
+    if (endpoint != null) {
+      builder.endpointOverride(endpoint);
+    }
+    return builder.build();
+  }
+
+  private static AwsCredentialsProvider credentials(S3Config.Credentials credentials) {
+    if (credentials instanceof S3Config.StaticCredentials keys) {
+      return StaticCredentialsProvider.create(
+          AwsBasicCredentials.create(keys.accessKeyId(), keys.secretAccessKey()));
+    }
+    return DefaultCredentialsProvider.builder().build();
+  }
+}
