@@ -18,6 +18,7 @@ import dev.berth.http.server.Route;
 import dev.berth.http.server.Router;
 import dev.berth.storage.StorageDriver;
 import dev.berth.storage.fs.FilesystemDriver;
+import dev.berth.storage.s3.S3Driver;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.time.Clock;
@@ -75,7 +76,9 @@ public final class Berth implements AutoCloseable {
 
   /** Starts a server on filesystem storage as configured. */
   public static Berth start(ServerConfig config) throws IOException, InterruptedException {
-    return start(config, new FilesystemDriver(config.dataDir()));
+    StorageDriver storage =
+        config.s3() != null ? S3Driver.open(config.s3()) : new FilesystemDriver(config.dataDir());
+    return start(config, storage);
   }
 
   /** Starts a server on the given storage. */

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import dev.berth.core.RegistryId;
+import dev.berth.storage.s3.S3Config;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -128,6 +129,9 @@ public final class ConfigLoader {
         if (file.server.workerThreads != null) {
           b.workerThreads(file.server.workerThreads);
         }
+      }
+      if (file.storage != null && file.storage.s3 != null) {
+        b.s3(s3(file.storage.s3));
       }
       if (file.storage != null
           && file.storage.filesystem != null
@@ -282,6 +286,83 @@ public final class ConfigLoader {
 
   static final class StorageSection {
     @JsonProperty @Nullable Filesystem filesystem;
+    @JsonProperty @Nullable S3Section s3;
+  }
+
+  static final class S3Section {
+    @JsonProperty @Nullable String bucket;
+    @JsonProperty @Nullable String region;
+    @JsonProperty @Nullable String endpoint;
+    @JsonProperty @Nullable String prefix;
+    @JsonProperty @Nullable Boolean pathStyle;
+    @JsonProperty @Nullable String accessKeyId;
+    @JsonProperty @Nullable String secretAccessKey;
+    @JsonProperty @Nullable String storageClass;
+    @JsonProperty @Nullable String serverSideEncryption;
+    @JsonProperty @Nullable String kmsKeyId;
+    @JsonProperty @Nullable String partSize;
+  }
+
+  /** The S3 section as a driver configuration. */
+  private static S3Config s3(S3Section s) throws ConfigException {
+    if (s.bucket == null || s.bucket.isBlank()) {
+      throw new ConfigException("storage.s3.bucket is required");
+    }
+    try {
+      S3Config.Builder b = S3Config.builder(s.bucket);
+      if (s.region != null) {
+        b.region(s.region);
+      }
+      if (s.endpoint != null) {
+        b.endpoint(java.net.URI.create(s.endpoint));
+      }
+      if (s.prefix != null) {
+        b.prefix(s.prefix);
+      }
+      if (s.pathStyle != null) {
+        b.pathStyle(s.pathStyle);
+      }
+      if (s.accessKeyId != null || s.secretAccessKey != null) {
+        b.staticCredentials(orElse(s.accessKeyId, ""), orElse(s.secretAccessKey, ""));
+      }
+      b.storageClass(s.storageClass);
+      if (s.serverSideEncryption != null) {
+        b.encryption(
+            switch (s.serverSideEncryption) {
+              case "AES256" -> S3Config.Encryption.aes256();
+              case "aws:kms" ->
+                  s.kmsKeyId == null
+                      ? new S3Config.Encryption("aws:kms", null)
+                      : S3Config.Encryption.kms(s.kmsKeyId);
+              default ->
+                  throw new IllegalArgumentException(
+                      "storage.s3.serverSideEncryption must be AES256 or aws:kms");
+            });
+      }
+      if (s.partSize != null) {
+        b.partSizeBytes(bytes("storage.s3.partSize", s.partSize));
+      }
+      return b.build();
+    } catch (IllegalArgumentException e) {
+      throw new ConfigException("storage.s3: " + e.getMessage(), e);
+    }
+  }
+
+  /** Parses {@code 16MiB}, {@code 5MB}, {@code 1GiB} or a plain number of bytes. */
+  static long bytes(String key, String text) throws ConfigException {
+    java.util.regex.Matcher m =
+        Pattern.compile("(\\d+)\\s*(B|KB|KiB|MB|MiB|GB|GiB)?").matcher(text.trim());
+    if (!m.matches()) {
+      throw new ConfigException(key + ": not a size: " + text);
+    }
+    long n = Long.parseLong(m.group(1));
+    String unit = m.group(2) == null ? "B" : m.group(2);
+    return switch (unit) {
+      case "KB", "KiB" -> n * 1024;
+      case "MB", "MiB" -> n * 1024 * 1024;
+      case "GB", "GiB" -> n * 1024 * 1024 * 1024;
+      default -> n;
+    };
   }
 
   static final class Filesystem {

@@ -1,6 +1,7 @@
 package dev.berth.http;
 
 import dev.berth.core.RegistryId;
+import dev.berth.storage.s3.S3Config;
 import java.nio.file.Path;
 import java.time.Duration;
 import org.jspecify.annotations.Nullable;
@@ -23,6 +24,7 @@ import org.jspecify.annotations.Nullable;
  * @param tokenLifetime how long registry authorization tokens are valid
  * @param keyDir where the master key and the first administrator's credentials are kept
  * @param masterKey the master key in base64, given by the operator, or null to use the key file
+ * @param s3 S3 storage; null stores on the filesystem under {@code dataDir}
  */
 public record ServerConfig(
     String bind,
@@ -38,7 +40,8 @@ public record ServerConfig(
     boolean authEnabled,
     Duration tokenLifetime,
     Path keyDir,
-    @Nullable String masterKey) {
+    @Nullable String masterKey,
+    @Nullable S3Config s3) {
 
   /** The default port, as Distribution's. */
   public static final int DEFAULT_PORT = 5000;
@@ -100,6 +103,7 @@ public record ServerConfig(
     b.tokenLifetime = tokenLifetime;
     b.keyDir = keyDir;
     b.masterKey = masterKey;
+    b.s3 = s3;
     return b;
   }
 
@@ -129,6 +133,7 @@ public record ServerConfig(
     Duration tokenLifetime = DEFAULT_TOKEN_LIFETIME;
     @Nullable Path keyDir;
     @Nullable String masterKey;
+    @Nullable S3Config s3;
 
     private Builder() {}
 
@@ -206,6 +211,11 @@ public record ServerConfig(
       return this;
     }
 
+    public Builder s3(@Nullable S3Config v) {
+      s3 = v;
+      return this;
+    }
+
     public ServerConfig build() {
       return new ServerConfig(
           bind,
@@ -221,7 +231,8 @@ public record ServerConfig(
           authEnabled,
           tokenLifetime,
           keyDir != null ? keyDir : defaultKeyDir(dataDir),
-          masterKey);
+          masterKey,
+          s3);
     }
 
     private static Path defaultKeyDir(Path dataDir) {

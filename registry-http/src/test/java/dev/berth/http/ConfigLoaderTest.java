@@ -114,4 +114,40 @@ class ConfigLoaderTest {
     Path file = Files.createTempFile(dir, "berth", ".yml");
     return Files.writeString(file, yaml);
   }
+
+  @Test
+  void anS3SectionSelectsS3Storage() throws Exception {
+    Path file =
+        write(
+            """
+            storage:
+              s3:
+                bucket: registry
+                region: eu-west-1
+                endpoint: http://127.0.0.1:9000
+                prefix: berth
+                pathStyle: true
+                accessKeyId: minio
+                secretAccessKey: minio-secret
+                serverSideEncryption: AES256
+                partSize: 32MiB
+            """);
+
+    ServerConfig c = ConfigLoader.load(List.of("--config", file.toString()), Map.of());
+
+    assertThat(c.s3()).isNotNull();
+    assertThat(c.s3().bucket()).isEqualTo("registry");
+    assertThat(c.s3().region()).isEqualTo("eu-west-1");
+    assertThat(c.s3().endpoint()).hasToString("http://127.0.0.1:9000");
+    assertThat(c.s3().prefix()).isEqualTo("berth/");
+    assertThat(c.s3().pathStyle()).isTrue();
+    assertThat(c.s3().partSizeBytes()).isEqualTo(32L * 1024 * 1024);
+    assertThat(c.s3().encryption().algorithm()).isEqualTo("AES256");
+    Path bad = write("storage:\n  s3:\n    region: eu-west-1\n");
+    assertThatThrownBy(() -> ConfigLoader.load(List.of("--config", bad.toString()), Map.of()))
+        .hasMessageContaining("storage.s3.bucket is required");
+    Path tiny = write("storage:\n  s3:\n    bucket: b\n    partSize: 1MiB\n");
+    assertThatThrownBy(() -> ConfigLoader.load(List.of("--config", tiny.toString()), Map.of()))
+        .hasMessageContaining("storage.s3");
+  }
 }
