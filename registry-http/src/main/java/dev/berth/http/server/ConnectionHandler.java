@@ -11,7 +11,6 @@ import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.DefaultFileRegion;
 import io.netty.handler.codec.http.DefaultFullHttpResponse;
 import io.netty.handler.codec.http.DefaultHttpResponse;
-import io.netty.handler.codec.http.HttpChunkedInput;
 import io.netty.handler.codec.http.HttpContent;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaderValues;
@@ -23,7 +22,6 @@ import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.handler.codec.http.QueryStringDecoder;
-import io.netty.handler.stream.ChunkedNioStream;
 import io.netty.util.ReferenceCountUtil;
 import java.io.IOException;
 import java.net.InetSocketAddress;
@@ -505,7 +503,7 @@ public final class ConnectionHandler extends ChannelInboundHandlerAdapter {
     } else {
       Response.Stream stream = (Response.Stream) body;
       c.write(head0);
-      done = c.writeAndFlush(new HttpChunkedInput(new ChunkedNioStream(stream.channel())));
+      done = pump(c, stream);
     }
     String method = flight.request.method().name();
     String uri = flight.request.uri();
@@ -525,6 +523,48 @@ public final class ConnectionHandler extends ChannelInboundHandlerAdapter {
       closeQuietly(stream);
     }
   }
+
+  /**
+   * Copies a stream body to the connection from this (worker) thread, so that blocking reads (from
+   * a remote store) never run on the event loop. Backpressure: a chunk is read only once the
+   * previous one has been written to the socket.
+   */
+  private static ChannelFuture pump(ChannelHandlerContext c, Response.Stream stream) {
+    try (java.nio.channels.ReadableByteChannel in = stream.channel()) {
+      while (true) {
+        ByteBuf chunk = c.alloc().buffer(STREAM_CHUNK_BYTES);
+        int read;
+        try {
+          java.nio.ByteBuffer target = chunk.internalNioBuffer(0, STREAM_CHUNK_BYTES);
+          int n = 0;
+          while (target.hasRemaining() && (n = in.read(target)) >= 0) {
+            // fill the chunk
+          }
+          read = target.position() == 0 && n < 0 ? -1 : target.position();
+          chunk.writerIndex(Math.max(read, 0));
+        } catch (IOException | RuntimeException e) {
+          chunk.release();
+          throw e;
+        }
+        if (read < 0) {
+          chunk.release();
+          return c.writeAndFlush(LastHttpContent.EMPTY_LAST_CONTENT);
+        }
+        ChannelFuture written =
+            c.writeAndFlush(new io.netty.handler.codec.http.DefaultHttpContent(chunk));
+        written.awaitUninterruptibly();
+        if (!written.isSuccess()) {
+          return written;
+        }
+      }
+    } catch (IOException | RuntimeException e) {
+      LOG.warn("streaming a response failed: {}", e.toString());
+      return c.close();
+    }
+  }
+
+  /** Size of the chunks a stream body is copied in. */
+  static final int STREAM_CHUNK_BYTES = 256 * 1024;
 
   private static void closeQuietly(Response.Stream stream) {
     try {
