@@ -7,6 +7,7 @@ import dev.berth.auth.identity.SecretBox;
 import dev.berth.auth.sigv4.SigV4Verifier;
 import dev.berth.auth.token.TokenService;
 import dev.berth.core.RegistryId;
+import dev.berth.core.jobs.Lease;
 import dev.berth.core.lifecycle.Lifecycle;
 import dev.berth.core.repo.Registry;
 import dev.berth.http.aws.AwsApi;
@@ -136,11 +137,29 @@ public final class Berth implements AutoCloseable {
     Berth berth =
         new Berth(storage, registry, lifecycle, tokens, identities, workers, jobs, server);
     long sweep = config.uploadSweepInterval().toMillis();
+    // One node at a time runs each background job: the holder of its lease in the store.
+    String node = java.util.UUID.randomUUID().toString();
+    Lease uploadsLease =
+        new Lease(
+            storage, "upload-expiry", node, config.uploadSweepInterval().plusMinutes(5), clock);
+    Lease lifecycleLease =
+        new Lease(storage, "lifecycle", node, config.lifecycleInterval().plusMinutes(5), clock);
     jobs.scheduleWithFixedDelay(
-        () -> berth.expireUploads(config), sweep, sweep, TimeUnit.MILLISECONDS);
+        () -> {
+          if (uploadsLease.tryAcquire()) {
+            berth.expireUploads(config);
+          }
+        },
+        sweep,
+        sweep,
+        TimeUnit.MILLISECONDS);
     long every = config.lifecycleInterval().toMillis();
     jobs.scheduleWithFixedDelay(
-        berth::runLifecyclePolicies,
+        () -> {
+          if (lifecycleLease.tryAcquire()) {
+            berth.runLifecyclePolicies();
+          }
+        },
         Math.min(every, FIRST_LIFECYCLE_RUN.toMillis()),
         every,
         TimeUnit.MILLISECONDS);

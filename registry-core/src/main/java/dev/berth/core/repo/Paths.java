@@ -24,6 +24,7 @@ import java.util.UUID;
  *     _lifecycle/evaluated.json                    JSON: when the lifecycle policy last ran
  * registries/&lt;account&gt;/&lt;region&gt;/_registry.json  registry settings, incl. the registry policy
  * iam/...                                          identities: see dev.berth.auth.identity.IamPaths
+ * leases/&lt;job&gt;.json                               which node runs a background job, until when
  * </pre>
  *
  * <p>Manifests are stored as blobs (under {@code blobs/}); a repository serves one only while it
