@@ -182,7 +182,11 @@ public final class Berth implements AutoCloseable {
       if (removed > 0) {
         LOG.info("expired {} abandoned upload(s)", removed);
       }
-    } catch (RuntimeException e) {
+      int swept = storage.sweepIncompleteWrites(config.uploadExpiry());
+      if (swept > 0) {
+        LOG.info("removed {} incomplete write(s) left in storage", swept);
+      }
+    } catch (IOException | RuntimeException e) {
       LOG.error("upload expiry failed", e);
     }
   }

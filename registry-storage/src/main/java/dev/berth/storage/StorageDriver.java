@@ -134,6 +134,16 @@ public interface StorageDriver extends AutoCloseable {
     return Optional.empty();
   }
 
+  /**
+   * Removes what writers that never finished (a crashed process) left behind in the store and that
+   * no path shows, such as S3 multipart uploads, when older than {@code olderThan}.
+   *
+   * @return how many were removed
+   */
+  default int sweepIncompleteWrites(java.time.Duration olderThan) throws IOException {
+    return 0;
+  }
+
   @Override
   default void close() throws IOException {}
 }

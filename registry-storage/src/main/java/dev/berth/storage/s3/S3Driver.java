@@ -449,6 +449,27 @@ public final class S3Driver implements StorageDriver {
   }
 
   /** Turns an SDK failure into the {@link IOException} the driver contract names. */
+  /** Aborts the multipart uploads under this driver's prefix started before the cutoff. */
+  @Override
+  public int sweepIncompleteWrites(java.time.Duration olderThan) throws IOException {
+    java.time.Instant cutoff = java.time.Instant.now().minus(olderThan);
+    int aborted = 0;
+    try {
+      var pages =
+          s3.listMultipartUploadsPaginator(b -> b.bucket(config.bucket()).prefix(config.prefix()));
+      for (var upload : pages.uploads()) {
+        if (upload.initiated() != null && upload.initiated().isBefore(cutoff)) {
+          s3.abortMultipartUpload(
+              b -> b.bucket(config.bucket()).key(upload.key()).uploadId(upload.uploadId()));
+          aborted++;
+        }
+      }
+    } catch (SdkException e) {
+      throw failure("sweep of multipart uploads", config.prefix(), e);
+    }
+    return aborted;
+  }
+
   static IOException failure(String operation, String path, SdkException e) {
     int status = status(e);
     if (status == 404) {

@@ -292,6 +292,20 @@ class S3DriverTest extends StorageDriverContract {
   }
 
   @Test
+  void multipartUploadsOfACrashedWriterAreSweptOnceOldEnough() throws IOException {
+    // A writer that never closes is what a crashed node leaves: an open multipart upload.
+    StorageWriter abandoned = driver.writer("uploads/u2/data", false);
+    abandoned.write(ByteBuffer.wrap(randomBytes(6 * MIB, 14)));
+
+    assertThat(driver.sweepIncompleteWrites(java.time.Duration.ofHours(1))).isZero();
+    assertThat(client.listMultipartUploads(b -> b.bucket(BUCKET).prefix(prefix)).uploads())
+        .hasSize(1);
+    assertThat(driver.sweepIncompleteWrites(java.time.Duration.ofSeconds(-5))).isEqualTo(1);
+    assertThat(client.listMultipartUploads(b -> b.bucket(BUCKET).prefix(prefix)).uploads())
+        .isEmpty();
+  }
+
+  @Test
   void moveOfObjectsLargerThanOneCopyCopiesInParts() throws IOException {
     byte[] content = randomBytes(20 * MIB + 3, 14);
     try (S3Driver smallCopies = new S3Driver(client, withPrefix(prefix), false, 1000, 12L * MIB)) {
