@@ -14,6 +14,7 @@ import dev.berth.http.aws.AwsApi;
 import dev.berth.http.aws.EcrJsonApi;
 import dev.berth.http.aws.IamQueryApi;
 import dev.berth.http.oci.OciApi;
+import dev.berth.http.server.HealthApi;
 import dev.berth.http.server.HttpServer;
 import dev.berth.http.server.Route;
 import dev.berth.http.server.Router;
@@ -119,6 +120,7 @@ public final class Berth implements AutoCloseable {
       LOG.warn("authentication is OFF: anyone who reaches this port can read and write everything");
       oci = new OciApi(registry, config.defaultRegistry(), config.baseDomain(), null, null);
     }
+    routes.addAll(new HealthApi(storage).routes());
     routes.addAll(oci.routes());
     Router router = new Router(routes, oci.errors());
     ExecutorService workers =

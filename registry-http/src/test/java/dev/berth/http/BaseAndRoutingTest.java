@@ -201,4 +201,17 @@ class BaseAndRoutingTest {
       assertThat(r.body()).isEqualTo(blob.bytes());
     }
   }
+
+  @Test
+  void healthAndReadinessProbesNeedNoCredentials() {
+    HttpResponse<byte[]> health =
+        registry.send("GET", "/healthz", (byte[]) null, "Authorization", "");
+    assertThat(health.statusCode()).isEqualTo(200);
+    assertThat(new String(health.body(), java.nio.charset.StandardCharsets.UTF_8))
+        .isEqualTo("ok\n");
+    HttpResponse<byte[]> ready =
+        registry.send("GET", "/readyz", (byte[]) null, "Authorization", "");
+    assertThat(ready.statusCode()).isEqualTo(200);
+    assertThat(registry.send("POST", "/healthz", new byte[0]).statusCode()).isEqualTo(405);
+  }
 }
