@@ -48,6 +48,20 @@ public final class Manifests {
   private final StorageDriver driver;
   private final Blobs blobs;
   private final Clock clock;
+
+  /**
+   * Manifest bytes by digest. Content-addressed bytes never change, so entries need no expiry;
+   * whether a repository still holds a manifest is read from its revision record every time.
+   */
+  private final com.github.benmanes.caffeine.cache.Cache<Digest, byte[]> contents =
+      com.github.benmanes.caffeine.cache.Caffeine.newBuilder()
+          .maximumWeight(MANIFEST_CACHE_BYTES)
+          .<Digest, byte[]>weigher((digest, bytes) -> bytes.length + 64)
+          .build();
+
+  /** Memory for cached manifest bytes. */
+  static final long MANIFEST_CACHE_BYTES = 64L * 1024 * 1024;
+
   private final Cache<String, Instant> pullsRecorded =
       Caffeine.newBuilder().maximumSize(MAX_TRACKED_PULLS).build();
 
@@ -148,16 +162,20 @@ public final class Manifests {
   public StoredManifest get(Repository repo, Reference reference) {
     Digest digest = resolve(repo, reference);
     RevisionRecord record = revision(repo, digest).orElseThrow(() -> unknown(reference));
-    byte[] bytes =
-        io(
-            "reading manifest " + digest,
-            () -> {
-              try {
-                return driver.getContent(Paths.blobData(digest));
-              } catch (NoSuchFileException e) {
-                throw unknown(reference);
-              }
-            });
+    byte[] bytes = contents.getIfPresent(digest);
+    if (bytes == null) {
+      bytes =
+          io(
+              "reading manifest " + digest,
+              () -> {
+                try {
+                  return driver.getContent(Paths.blobData(digest));
+                } catch (NoSuchFileException e) {
+                  throw unknown(reference);
+                }
+              });
+      contents.put(digest, bytes);
+    }
     return new StoredManifest(record.mediaType(), digest, bytes);
   }
 
