@@ -102,7 +102,14 @@ public final class Berth implements AutoCloseable {
       Bootstrap.run(identities, config);
       tokens = new TokenService(storage, box, clock);
       Authorizer authorizer = new Authorizer(identities, clock);
-      oci = new OciApi(registry, config.defaultRegistry(), config.baseDomain(), tokens, authorizer);
+      oci =
+          new OciApi(
+              registry,
+              config.defaultRegistry(),
+              config.baseDomain(),
+              tokens,
+              authorizer,
+              config.redirectDownloads());
       AwsApi aws =
           new AwsApi(
               identities,
@@ -118,7 +125,14 @@ public final class Berth implements AutoCloseable {
       routes.addAll(aws.routes());
     } else {
       LOG.warn("authentication is OFF: anyone who reaches this port can read and write everything");
-      oci = new OciApi(registry, config.defaultRegistry(), config.baseDomain(), null, null);
+      oci =
+          new OciApi(
+              registry,
+              config.defaultRegistry(),
+              config.baseDomain(),
+              null,
+              null,
+              config.redirectDownloads());
     }
     routes.addAll(new HealthApi(storage).routes());
     routes.addAll(oci.routes());

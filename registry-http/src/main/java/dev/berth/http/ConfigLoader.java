@@ -132,6 +132,7 @@ public final class ConfigLoader {
       }
       if (file.storage != null && file.storage.s3 != null) {
         b.s3(s3(file.storage.s3));
+        b.redirectDownloads(Boolean.TRUE.equals(file.storage.s3.redirectDownloads));
       }
       if (file.storage != null
           && file.storage.filesystem != null
@@ -301,6 +302,7 @@ public final class ConfigLoader {
     @JsonProperty @Nullable String serverSideEncryption;
     @JsonProperty @Nullable String kmsKeyId;
     @JsonProperty @Nullable String partSize;
+    @JsonProperty @Nullable Boolean redirectDownloads;
   }
 
   /** The S3 section as a driver configuration. */

@@ -25,6 +25,7 @@ import org.jspecify.annotations.Nullable;
  * @param keyDir where the master key and the first administrator's credentials are kept
  * @param masterKey the master key in base64, given by the operator, or null to use the key file
  * @param s3 S3 storage; null stores on the filesystem under {@code dataDir}
+ * @param redirectDownloads answer blob downloads with 307 redirects to presigned store URLs
  */
 public record ServerConfig(
     String bind,
@@ -41,7 +42,8 @@ public record ServerConfig(
     Duration tokenLifetime,
     Path keyDir,
     @Nullable String masterKey,
-    @Nullable S3Config s3) {
+    @Nullable S3Config s3,
+    boolean redirectDownloads) {
 
   /** The default port, as Distribution's. */
   public static final int DEFAULT_PORT = 5000;
@@ -104,6 +106,7 @@ public record ServerConfig(
     b.keyDir = keyDir;
     b.masterKey = masterKey;
     b.s3 = s3;
+    b.redirectDownloads = redirectDownloads;
     return b;
   }
 
@@ -134,6 +137,7 @@ public record ServerConfig(
     @Nullable Path keyDir;
     @Nullable String masterKey;
     @Nullable S3Config s3;
+    boolean redirectDownloads;
 
     private Builder() {}
 
@@ -216,6 +220,11 @@ public record ServerConfig(
       return this;
     }
 
+    public Builder redirectDownloads(boolean v) {
+      redirectDownloads = v;
+      return this;
+    }
+
     public ServerConfig build() {
       return new ServerConfig(
           bind,
@@ -232,7 +241,8 @@ public record ServerConfig(
           tokenLifetime,
           keyDir != null ? keyDir : defaultKeyDir(dataDir),
           masterKey,
-          s3);
+          s3,
+          redirectDownloads);
     }
 
     private static Path defaultKeyDir(Path dataDir) {

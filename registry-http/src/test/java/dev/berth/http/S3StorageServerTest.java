@@ -130,6 +130,31 @@ class S3StorageServerTest {
       assertThat(part.statusCode()).isEqualTo(206);
       assertThat(part.body()).isEqualTo(java.util.Arrays.copyOfRange(blob, 10, 20));
     }
+    try (Berth c =
+        Berth.start(config.toBuilder().redirectDownloads(true).build(), S3Driver.open(s3))) {
+      String auth = login(c);
+      String base = "http://127.0.0.1:" + c.address().getPort();
+      HttpResponse<byte[]> redirected =
+          http.send(
+              HttpRequest.newBuilder(URI.create(base + "/v2/app/blobs/" + digest))
+                  .header("Authorization", auth)
+                  .build(),
+              BodyHandlers.ofByteArray());
+      assertThat(redirected.statusCode()).isEqualTo(307);
+      assertThat(redirected.headers().firstValue("Docker-Content-Digest")).hasValue(digest);
+      String location = redirected.headers().firstValue("Location").orElseThrow();
+      assertThat(location).startsWith(S3_MOCK.getServiceEndpoint()).contains("X-Amz-Signature");
+      HttpResponse<byte[]> direct =
+          http.send(
+              HttpRequest.newBuilder(URI.create(location)).build(), BodyHandlers.ofByteArray());
+      assertThat(direct.statusCode()).isEqualTo(200);
+      assertThat(direct.body()).isEqualTo(blob);
+      HttpResponse<byte[]> unauthenticated =
+          http.send(
+              HttpRequest.newBuilder(URI.create(base + "/v2/app/blobs/" + digest)).build(),
+              BodyHandlers.ofByteArray());
+      assertThat(unauthenticated.statusCode()).isEqualTo(401);
+    }
     assertThat(Files.list(keys)).isNotEmpty();
   }
 

@@ -135,6 +135,15 @@ public interface StorageDriver extends AutoCloseable {
   }
 
   /**
+   * A URL that lets anyone holding it read the object directly from the store for {@code ttl},
+   * bypassing this server (as ECR's presigned S3 URLs); empty for stores without such URLs.
+   */
+  default Optional<java.net.URI> presignedGet(String path, java.time.Duration ttl)
+      throws IOException {
+    return Optional.empty();
+  }
+
+  /**
    * Removes what writers that never finished (a crashed process) left behind in the store and that
    * no path shows, such as S3 multipart uploads, when older than {@code olderThan}.
    *

@@ -67,6 +67,15 @@ public final class Blobs {
         () -> driver.reader(Paths.blobData(blob.digest()), offset));
   }
 
+  /**
+   * A URL reading the blob's bytes straight from the store for {@code ttl}, if it has such URLs.
+   */
+  public Optional<java.net.URI> directUrl(BlobInfo blob, java.time.Duration ttl) {
+    return io(
+        "presigning blob " + blob.digest(),
+        () -> driver.presignedGet(Paths.blobData(blob.digest()), ttl));
+  }
+
   /** A local file with the blob's bytes, for zero-copy transfer, if the driver has one. */
   public Optional<Path> localFile(BlobInfo blob) {
     return io(

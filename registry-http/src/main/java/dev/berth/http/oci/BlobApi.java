@@ -27,17 +27,34 @@ final class BlobApi {
   private final Registry registry;
   private final RepositoryResolver resolver;
 
-  BlobApi(Registry registry, RepositoryResolver resolver) {
+  /** How long a redirect to the store stays valid. */
+  static final java.time.Duration REDIRECT_TTL = java.time.Duration.ofMinutes(20);
+
+  private final boolean redirect;
+
+  BlobApi(Registry registry, RepositoryResolver resolver, boolean redirect) {
     this.registry = registry;
     this.resolver = resolver;
+    this.redirect = redirect;
   }
 
   Response get(Exchange ex) {
+    boolean head = ex.method().name().equals("HEAD");
     Repository repo =
-        ex.method().name().equals("HEAD")
+        head
             ? resolver.authorizedAny(ex, EcrActions.CHECK_LAYER, EcrActions.GET_LAYER)
             : resolver.authorized(ex, EcrActions.GET_LAYER);
-    return serve(ex, repo, Digest.parse(ex.param("digest")));
+    Digest digest = Digest.parse(ex.param("digest"));
+    if (redirect && !head) {
+      BlobInfo blob = registry.blobs().require(repo, digest);
+      Optional<java.net.URI> direct = registry.blobs().directUrl(blob, REDIRECT_TTL);
+      if (direct.isPresent()) {
+        return Response.of(HttpResponseStatus.TEMPORARY_REDIRECT)
+            .header(HttpHeaderNames.LOCATION, direct.get().toString())
+            .header(OciHeaders.CONTENT_DIGEST, digest);
+      }
+    }
+    return serve(ex, repo, digest);
   }
 
   /**

@@ -45,18 +45,21 @@ public final class OciApi {
    *     to accept any
    * @param tokens verifies registry tokens; null turns authentication off (development only)
    * @param authorizer decides access; null when authentication is off
+   * @param redirectDownloads answer blob GETs with a 307 to a presigned store URL when the store
+   *     has them
    */
   public OciApi(
       Registry registry,
       RegistryId defaultRegistry,
       @Nullable String baseDomain,
       @Nullable TokenService tokens,
-      @Nullable Authorizer authorizer) {
+      @Nullable Authorizer authorizer,
+      boolean redirectDownloads) {
     OciAuth auth = new OciAuth(tokens, authorizer, registry.policies());
     RepositoryResolver resolver = new RepositoryResolver(defaultRegistry, baseDomain, auth);
     this.resolver = resolver;
     this.listing = new ListingApi(registry, resolver);
-    this.blobs = new BlobApi(registry, resolver);
+    this.blobs = new BlobApi(registry, resolver, redirectDownloads);
     this.uploads = new UploadApi(registry, resolver);
     this.manifests = new ManifestApi(registry, resolver);
     this.layerUrls = tokens == null ? null : new LayerUrls(tokens, Clock.systemUTC());

@@ -47,6 +47,23 @@ public final class S3Clients {
     return builder.build();
   }
 
+  /** A presigner for the same store, region, credentials and addressing style. */
+  public static software.amazon.awssdk.services.s3.presigner.S3Presigner presigner(
+      S3Config config) {
+    var builder =
+        software.amazon.awssdk.services.s3.presigner.S3Presigner.builder()
+            .region(Region.of(config.region()))
+            .credentialsProvider(credentials(config.credentials()))
+            .serviceConfiguration(
+                software.amazon.awssdk.services.s3.S3Configuration.builder()
+                    .pathStyleAccessEnabled(config.pathStyle())
+                    .build());
+    if (config.endpoint() != null) {
+      builder.endpointOverride(config.endpoint());
+    }
+    return builder.build();
+  }
+
   private static AwsCredentialsProvider credentials(S3Config.Credentials credentials) {
     if (credentials instanceof S3Config.StaticCredentials keys) {
       return StaticCredentialsProvider.create(

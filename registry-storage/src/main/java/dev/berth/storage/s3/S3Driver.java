@@ -449,6 +449,25 @@ public final class S3Driver implements StorageDriver {
   }
 
   /** Turns an SDK failure into the {@link IOException} the driver contract names. */
+  /** A presigned GET URL of the object, valid for {@code ttl}. */
+  @Override
+  public java.util.Optional<java.net.URI> presignedGet(String path, java.time.Duration ttl)
+      throws IOException {
+    String key = key(path);
+    try (var presigner = S3Clients.presigner(config)) {
+      var request =
+          presigner.presignGetObject(
+              b ->
+                  b.signatureDuration(ttl)
+                      .getObjectRequest(g -> g.bucket(config.bucket()).key(key)));
+      return java.util.Optional.of(request.url().toURI());
+    } catch (SdkException e) {
+      throw failure("presign", path, e);
+    } catch (java.net.URISyntaxException e) {
+      throw new IOException("presigned URL is not a URI", e);
+    }
+  }
+
   /** Aborts the multipart uploads under this driver's prefix started before the cutoff. */
   @Override
   public int sweepIncompleteWrites(java.time.Duration olderThan) throws IOException {
