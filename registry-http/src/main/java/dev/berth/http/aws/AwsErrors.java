@@ -120,6 +120,10 @@ final class AwsErrors {
     if (failure instanceof HttpProblem p) {
       return new AwsException(badRequestCode, p.status().code(), p.getMessage());
     }
+    if (failure instanceof java.io.UncheckedIOException) {
+      LOG.error("storage failure in the AWS API", failure);
+      return new AwsException(serverCode, 503, "storage is unavailable; retry");
+    }
     LOG.error("unexpected failure in the AWS API", failure);
     return new AwsException(serverCode, 500, "internal error");
   }

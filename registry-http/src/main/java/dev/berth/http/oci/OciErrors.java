@@ -29,6 +29,11 @@ public final class OciErrors implements ErrorRenderer {
 
   @Override
   public Response render(Throwable failure) {
+    if (failure instanceof java.io.UncheckedIOException e) {
+      // Storage failures below the domain (identities, policies, settings): retryable.
+      failure =
+          new RegistryException(ErrorKind.UNAVAILABLE, "storage is unavailable", e.getCause());
+    }
     if (failure instanceof RegistryException e) {
       if (e.kind() == ErrorKind.UNAVAILABLE) {
         LOG.error("storage failure: {}", e.getMessage(), e.getCause());
