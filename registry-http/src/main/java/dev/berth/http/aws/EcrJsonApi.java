@@ -70,12 +70,6 @@ public final class EcrJsonApi {
     operations.put("GetAuthorizationToken", this::getAuthorizationToken);
   }
 
-  /** The names of the operations served, for the coverage documentation. */
-  public java.util.Set<String> operationNames() {
-    java.util.Set<String> names = new java.util.TreeSet<>(operations.keySet());
-    return names;
-  }
-
   Response handle(Exchange ex, Caller caller) {
     String target = ex.header("X-Amz-Target");
     if (target == null || !target.startsWith(TARGET_PREFIX)) {

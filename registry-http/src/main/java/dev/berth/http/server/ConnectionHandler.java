@@ -1,6 +1,5 @@
 package dev.berth.http.server;
 
-import dev.berth.core.RegistryException;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.CompositeByteBuf;
 import io.netty.buffer.Unpooled;
@@ -572,10 +571,5 @@ public final class ConnectionHandler extends ChannelInboundHandlerAdapter {
     } catch (IOException e) {
       LOG.debug("closing response stream failed", e);
     }
-  }
-
-  /** Whether the failure is a protocol error rather than a defect. */
-  static boolean isExpected(Throwable t) {
-    return t instanceof RegistryException || t instanceof HttpProblem;
   }
 }
