@@ -6,10 +6,12 @@ import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
 import software.amazon.awssdk.auth.credentials.AwsCredentialsProvider;
 import software.amazon.awssdk.auth.credentials.DefaultCredentialsProvider;
 import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
+import software.amazon.awssdk.awscore.retry.AwsRetryStrategy;
 import software.amazon.awssdk.core.checksums.RequestChecksumCalculation;
 import software.amazon.awssdk.core.checksums.ResponseChecksumValidation;
 import software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient;
 import software.amazon.awssdk.regions.Region;
+import software.amazon.awssdk.retries.api.BackoffStrategy;
 import software.amazon.awssdk.services.s3.S3Client;
 import software.amazon.awssdk.services.s3.S3ClientBuilder;
 
@@ -17,6 +19,16 @@ import software.amazon.awssdk.services.s3.S3ClientBuilder;
 public final class S3Clients {
   private static final Duration CONNECT_TIMEOUT = Duration.ofSeconds(10);
   private static final Duration SOCKET_TIMEOUT = Duration.ofMinutes(2);
+
+  /** Backoff before retrying a 5xx answer or a broken connection: 100 ms doubling, up to 5 s. */
+  static final Backoff DEFAULT_BACKOFF =
+      new Backoff(Duration.ofMillis(100), Duration.ofSeconds(1), Duration.ofSeconds(5));
+
+  /**
+   * Delays between tries: {@code base} doubling per try for errors, {@code throttledBase} doubling
+   * for throttling, both with full jitter and capped at {@code max}.
+   */
+  record Backoff(Duration base, Duration throttledBase, Duration max) {}
 
   private S3Clients() {}
 
@@ -29,6 +41,21 @@ public final class S3Clients {
    * Apache HTTP out of the dependency tree.
    */
   public static S3Client create(S3Config config) {
+    return create(config, DEFAULT_BACKOFF);
+  }
+
+  /**
+   * Returns a new client with the given retry delays.
+   *
+   * <p>Retries follow AWS's standard strategy, tried {@link S3Config#maxAttempts()} times in all:
+   * throttling ({@code 503 SlowDown} and the other throttling codes), {@code 500}/{@code 503}
+   * answers, and I/O failures (reset or refused connections, timeouts) are retried; other 4xx
+   * answers (e.g. {@code 412 Precondition Failed} of a conditional write) are not. The SDK's retry
+   * quota stays on: when most requests of this client fail, retries stop until requests succeed
+   * again, so an outage answers fast instead of piling up waiting requests. Request bodies are byte
+   * arrays (a part is buffered whole), so every request can be resent.
+   */
+  static S3Client create(S3Config config, Backoff backoff) {
     S3ClientBuilder builder =
         S3Client.builder()
             .region(Region.of(config.region()))
@@ -37,6 +64,17 @@ public final class S3Clients {
                 UrlConnectionHttpClient.builder()
                     .connectionTimeout(CONNECT_TIMEOUT)
                     .socketTimeout(SOCKET_TIMEOUT))
+            .overrideConfiguration(
+                o ->
+                    o.retryStrategy(
+                        AwsRetryStrategy.standardRetryStrategy().toBuilder()
+                            .maxAttempts(config.maxAttempts())
+                            .backoffStrategy(
+                                BackoffStrategy.exponentialDelay(backoff.base(), backoff.max()))
+                            .throttlingBackoffStrategy(
+                                BackoffStrategy.exponentialDelay(
+                                    backoff.throttledBase(), backoff.max()))
+                            .build()))
             .forcePathStyle(config.pathStyle())
             .requestChecksumCalculation(RequestChecksumCalculation.WHEN_REQUIRED)
             .responseChecksumValidation(ResponseChecksumValidation.WHEN_REQUIRED);

@@ -21,6 +21,9 @@ import org.jspecify.annotations.Nullable;
  * @param encryption server-side encryption of written objects; null for the bucket's default
  * @param partSizeBytes the multipart upload part size, which is also the memory each open writer
  *     buffers
+ * @param maxAttempts how often one request is tried before its failure reaches the caller:
+ *     throttling ({@code 503 SlowDown}), {@code 5xx} answers and broken connections are retried
+ *     with jittered exponential backoff (see {@link S3Clients})
  */
 public record S3Config(
     @Nullable URI endpoint,
@@ -31,7 +34,8 @@ public record S3Config(
     Credentials credentials,
     @Nullable String storageClass,
     @Nullable Encryption encryption,
-    long partSizeBytes) {
+    long partSizeBytes,
+    int maxAttempts) {
 
   /** S3's smallest part of a multipart upload, except the last one. */
   public static final long MIN_PART_BYTES = 5L * 1024 * 1024;
@@ -41,6 +45,39 @@ public record S3Config(
 
   /** The largest part size accepted here: a part is buffered in one array. */
   public static final long MAX_PART_BYTES = 1024L * 1024 * 1024;
+
+  /**
+   * The default number of tries of one request: with the backoff of {@link S3Clients} a request
+   * rides out about 10 seconds of throttling before the client sees a retryable 503.
+   */
+  public static final int DEFAULT_MAX_ATTEMPTS = 6;
+
+  /** The largest number of tries accepted. */
+  public static final int MAX_ATTEMPTS = 20;
+
+  /** A configuration with the default number of tries per request. */
+  public S3Config(
+      @Nullable URI endpoint,
+      String region,
+      String bucket,
+      String prefix,
+      boolean pathStyle,
+      Credentials credentials,
+      @Nullable String storageClass,
+      @Nullable Encryption encryption,
+      long partSizeBytes) {
+    this(
+        endpoint,
+        region,
+        bucket,
+        prefix,
+        pathStyle,
+        credentials,
+        storageClass,
+        encryption,
+        partSizeBytes,
+        DEFAULT_MAX_ATTEMPTS);
+  }
 
   /** Validates every field and normalizes the prefix to empty or ending with a slash. */
   public S3Config {
@@ -77,6 +114,25 @@ public record S3Config(
               + " bytes: "
               + partSizeBytes);
     }
+    if (maxAttempts < 1 || maxAttempts > MAX_ATTEMPTS) {
+      throw new IllegalArgumentException(
+          "S3 max attempts must be between 1 and " + MAX_ATTEMPTS + ": " + maxAttempts);
+    }
+  }
+
+  /** The same configuration with another key prefix. */
+  public S3Config withPrefix(String newPrefix) {
+    return new S3Config(
+        endpoint,
+        region,
+        bucket,
+        newPrefix,
+        pathStyle,
+        credentials,
+        storageClass,
+        encryption,
+        partSizeBytes,
+        maxAttempts);
   }
 
   /** Starts a configuration for the bucket with the defaults of every other field. */
@@ -159,6 +215,7 @@ public record S3Config(
     private @Nullable String storageClass;
     private @Nullable Encryption encryption;
     private long partSizeBytes = DEFAULT_PART_BYTES;
+    private int maxAttempts = DEFAULT_MAX_ATTEMPTS;
 
     private Builder(String bucket) {
       this.bucket = bucket;
@@ -208,6 +265,11 @@ public record S3Config(
       return this;
     }
 
+    public Builder maxAttempts(int maxAttempts) {
+      this.maxAttempts = maxAttempts;
+      return this;
+    }
+
     public S3Config build() {
       return new S3Config(
           endpoint,
@@ -218,7 +280,8 @@ public record S3Config(
           credentials,
           storageClass,
           encryption,
-          partSizeBytes);
+          partSizeBytes,
+          maxAttempts);
     }
   }
 }

@@ -209,6 +209,21 @@ public final class S3Driver implements StorageDriver {
     if (offset < 0) {
       throw new IllegalArgumentException("negative offset: " + offset);
     }
+    ResponseInputStream<GetObjectResponse> in = openAt(path, offset, null);
+    if (in == null) {
+      return Channels.newChannel(new ByteArrayInputStream(new byte[0]));
+    }
+    String etag = in.response().eTag();
+    return new ObjectChannel(
+        in, offset, config.maxAttempts() - 1, position -> openAt(path, position, etag), path);
+  }
+
+  /**
+   * GetObject from an offset, only while the object's ETag is {@code etag} when one is given; null
+   * when the offset is at or past the end.
+   */
+  private @Nullable ResponseInputStream<GetObjectResponse> openAt(
+      String path, long offset, @Nullable String etag) throws IOException {
     ResponseInputStream<GetObjectResponse> in;
     try {
       in =
@@ -218,11 +233,18 @@ public final class S3Driver implements StorageDriver {
                 if (offset > 0) {
                   b.range("bytes=" + offset + "-");
                 }
+                if (etag != null) {
+                  b.ifMatch(etag);
+                }
               });
     } catch (SdkException e) {
       if (status(e) == 416) {
         // The object exists (else 404) and the offset is at or past its end.
-        return Channels.newChannel(new ByteArrayInputStream(new byte[0]));
+        return null;
+      }
+      if (etag != null && status(e) == 412) {
+        throw new IOException(
+            "S3 object " + path + " was replaced while it was read; not resuming", e);
       }
       throw failure("GetObject", path, e);
     }
@@ -230,7 +252,7 @@ public final class S3Driver implements StorageDriver {
       // A store that ignored the Range header sent the whole object.
       in.skipNBytes(Math.min(offset, in.response().contentLength()));
     }
-    return new ObjectChannel(in);
+    return in;
   }
 
   @Override

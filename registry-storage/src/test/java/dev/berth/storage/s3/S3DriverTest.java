@@ -92,20 +92,7 @@ class S3DriverTest extends StorageDriverContract {
   @Override
   protected StorageDriver newDriver(Path tempDir) {
     prefix = "test-" + PREFIXES.incrementAndGet() + "/";
-    return new S3Driver(client, withPrefix(prefix));
-  }
-
-  private static S3Config withPrefix(String prefix) {
-    return new S3Config(
-        base.endpoint(),
-        base.region(),
-        base.bucket(),
-        prefix,
-        base.pathStyle(),
-        base.credentials(),
-        base.storageClass(),
-        base.encryption(),
-        base.partSizeBytes());
+    return new S3Driver(client, base.withPrefix(prefix));
   }
 
   private List<String> keysBelow(String keyPrefix) {
@@ -153,7 +140,7 @@ class S3DriverTest extends StorageDriverContract {
 
   @Test
   void driversWithDifferentPrefixesDoNotSeeEachOther() throws IOException {
-    try (S3Driver other = new S3Driver(client, withPrefix(prefix + "other"))) {
+    try (S3Driver other = new S3Driver(client, base.withPrefix(prefix + "other"))) {
       driver.putContent("dir/object", bytes("mine"));
       other.putContent("dir/object", bytes("theirs"));
       other.putContent("dir/only-theirs", bytes("x"));
@@ -180,7 +167,7 @@ class S3DriverTest extends StorageDriverContract {
 
   @Test
   void listFollowsEveryPage() throws IOException {
-    try (S3Driver paged = new S3Driver(client, withPrefix(prefix), false, 7, 12L * MIB)) {
+    try (S3Driver paged = new S3Driver(client, base.withPrefix(prefix), false, 7, 12L * MIB)) {
       List<String> expected = new ArrayList<>();
       for (int i = 0; i < 40; i++) {
         String name = String.format("n%03d", i);
@@ -308,7 +295,8 @@ class S3DriverTest extends StorageDriverContract {
   @Test
   void moveOfObjectsLargerThanOneCopyCopiesInParts() throws IOException {
     byte[] content = randomBytes(20 * MIB + 3, 14);
-    try (S3Driver smallCopies = new S3Driver(client, withPrefix(prefix), false, 1000, 12L * MIB)) {
+    try (S3Driver smallCopies =
+        new S3Driver(client, base.withPrefix(prefix), false, 1000, 12L * MIB)) {
       smallCopies.putContent("uploads/u1/data", content);
 
       smallCopies.move("uploads/u1/data", "blobs/data");
