@@ -9,6 +9,7 @@ import dev.berth.auth.token.TokenService;
 import dev.berth.core.RegistryId;
 import dev.berth.core.jobs.Lease;
 import dev.berth.core.lifecycle.Lifecycle;
+import dev.berth.core.repo.CachedStorage;
 import dev.berth.core.repo.Registry;
 import dev.berth.http.aws.AwsApi;
 import dev.berth.http.aws.EcrJsonApi;
@@ -78,15 +79,30 @@ public final class Berth implements AutoCloseable {
 
   /** Starts a server on filesystem storage as configured. */
   public static Berth start(ServerConfig config) throws IOException, InterruptedException {
-    StorageDriver storage =
-        config.s3() != null ? S3Driver.open(config.s3()) : new FilesystemDriver(config.dataDir());
-    return start(config, storage);
+    return start(config, openStorage(config));
   }
 
-  /** Starts a server on the given storage. */
-  public static Berth start(ServerConfig config, StorageDriver storage)
+  /**
+   * Opens the store the configuration names: S3 when {@code storage.s3} is set, else the data
+   * directory. Every command that touches data (the server, {@code run-lifecycle}, {@code
+   * rotate-token-key}) opens it here, so they all see the same store.
+   */
+  public static StorageDriver openStorage(ServerConfig config) throws IOException {
+    return config.s3() != null
+        ? S3Driver.open(config.s3())
+        : new FilesystemDriver(config.dataDir());
+  }
+
+  /**
+   * Starts a server on the given storage, which it reads through a {@link CachedStorage} (see
+   * {@link ServerConfig#cacheRecordTtl()}) and closes on {@link #close()}.
+   */
+  public static Berth start(ServerConfig config, StorageDriver store)
       throws IOException, InterruptedException {
     Clock clock = Clock.systemUTC();
+    // Every service shares one cache, so that each write on this node drops what it changed.
+    StorageDriver storage =
+        new CachedStorage(store, config.cacheRecordTtl(), config.cacheBlobStatEntries());
     Registry registry = Registry.builder().storage(storage).clock(clock).build();
     registry.repositories().ensureDefaults(config.defaultRegistry());
     Lifecycle lifecycle = new Lifecycle(registry, storage, clock);
@@ -134,7 +150,7 @@ public final class Berth implements AutoCloseable {
               null,
               config.redirectDownloads());
     }
-    routes.addAll(new HealthApi(storage).routes());
+    routes.addAll(new HealthApi(store).routes()); // readiness asks the store itself
     routes.addAll(oci.routes());
     Router router = new Router(routes, oci.errors());
     ExecutorService workers =
@@ -181,12 +197,13 @@ public final class Berth implements AutoCloseable {
         TimeUnit.MILLISECONDS);
     InetSocketAddress address = server.address();
     LOG.info(
-        "Berth listening on http://{}:{} ({}), storage: {}, registry {}",
+        "Berth listening on http://{}:{} ({}), storage: {}, registry {}, records cached for {}",
         config.bind(),
         address.getPort(),
         server.transport(),
         storage.describe(),
-        config.defaultRegistry());
+        config.defaultRegistry(),
+        config.cacheRecordTtl());
     return berth;
   }
 

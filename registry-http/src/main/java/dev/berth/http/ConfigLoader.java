@@ -32,7 +32,8 @@ public final class ConfigLoader {
     PORT("--port", "BERTH_PORT"),
     DATA_DIR("--data-dir", "BERTH_DATA_DIR"),
     LOG_LEVEL("--log-level", "BERTH_LOG_LEVEL"),
-    KEY_DIR("--key-dir", "BERTH_KEY_DIR");
+    KEY_DIR("--key-dir", "BERTH_KEY_DIR"),
+    CACHE_RECORD_TTL("--cache-record-ttl", "BERTH_CACHE_RECORD_TTL");
 
     final String flag;
     final String env;
@@ -56,6 +57,10 @@ public final class ConfigLoader {
         --config FILE     YAML config file (env BERTH_CONFIG)
         --log-level LEVEL trace, debug, info, warn or error (default info; env BERTH_LOG_LEVEL)
         --key-dir DIR     master key and first credentials (default <data-dir>-keys; env BERTH_KEY_DIR)
+        --cache-record-ttl DURATION
+                          how long a node reuses tags and links it read; other nodes may serve
+                          a change late by this much (default 2s, 0s turns it off;
+                          env BERTH_CACHE_RECORD_TTL)
         --help            print this text
       """;
 
@@ -161,6 +166,14 @@ public final class ConfigLoader {
       if (file.lifecycle != null && file.lifecycle.interval != null) {
         b.lifecycleInterval(duration("lifecycle.interval", file.lifecycle.interval));
       }
+      if (file.cache != null) {
+        if (file.cache.recordTtl != null) {
+          b.cacheRecordTtl(duration("cache.recordTtl", file.cache.recordTtl));
+        }
+        if (file.cache.blobStatEntries != null) {
+          b.cacheBlobStatEntries(file.cache.blobStatEntries);
+        }
+      }
       if (file.auth != null) {
         if (file.auth.enabled != null) {
           b.authEnabled(file.auth.enabled);
@@ -184,6 +197,9 @@ public final class ConfigLoader {
     }
     if (values.containsKey(Option.KEY_DIR)) {
       b.keyDir(Path.of(values.get(Option.KEY_DIR)));
+    }
+    if (values.containsKey(Option.CACHE_RECORD_TTL)) {
+      b.cacheRecordTtl(duration(Option.CACHE_RECORD_TTL.flag, values.get(Option.CACHE_RECORD_TTL)));
     }
     String masterKey = env.get("BERTH_MASTER_KEY");
     if (masterKey != null && !masterKey.isBlank()) {
@@ -267,6 +283,12 @@ public final class ConfigLoader {
     @JsonProperty @Nullable UploadsSection uploads;
     @JsonProperty @Nullable LifecycleSection lifecycle;
     @JsonProperty @Nullable AuthSection auth;
+    @JsonProperty @Nullable CacheSection cache;
+  }
+
+  static final class CacheSection {
+    @JsonProperty @Nullable String recordTtl;
+    @JsonProperty @Nullable Long blobStatEntries;
   }
 
   static final class LifecycleSection {
@@ -302,6 +324,7 @@ public final class ConfigLoader {
     @JsonProperty @Nullable String serverSideEncryption;
     @JsonProperty @Nullable String kmsKeyId;
     @JsonProperty @Nullable String partSize;
+    @JsonProperty @Nullable Integer maxAttempts;
     @JsonProperty @Nullable Boolean redirectDownloads;
   }
 
@@ -328,6 +351,9 @@ public final class ConfigLoader {
         b.staticCredentials(orElse(s.accessKeyId, ""), orElse(s.secretAccessKey, ""));
       }
       b.storageClass(s.storageClass);
+      if (s.maxAttempts != null) {
+        b.maxAttempts(s.maxAttempts);
+      }
       if (s.serverSideEncryption != null) {
         b.encryption(
             switch (s.serverSideEncryption) {

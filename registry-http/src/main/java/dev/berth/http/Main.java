@@ -7,7 +7,7 @@ import dev.berth.auth.token.TokenService;
 import dev.berth.core.RegistryId;
 import dev.berth.core.lifecycle.Lifecycle;
 import dev.berth.core.repo.Registry;
-import dev.berth.storage.fs.FilesystemDriver;
+import dev.berth.storage.StorageDriver;
 import java.io.IOException;
 import java.time.Clock;
 import java.util.Arrays;
@@ -30,7 +30,7 @@ public final class Main {
    * (a running server may keep serving meanwhile: every change is one atomic write).
    */
   static int runLifecycle(ServerConfig config, Logger log) {
-    try (FilesystemDriver storage = new FilesystemDriver(config.dataDir())) {
+    try (StorageDriver storage = Berth.openStorage(config)) {
       Registry registry = Registry.builder().storage(storage).build();
       Lifecycle lifecycle = new Lifecycle(registry, storage, Clock.systemUTC());
       int expired = 0;
@@ -50,7 +50,7 @@ public final class Main {
    * expire; new tokens, on every node within 30 s, use the new key.
    */
   static int rotateTokenKey(ServerConfig config, Logger log) {
-    try (FilesystemDriver storage = new FilesystemDriver(config.dataDir())) {
+    try (StorageDriver storage = Berth.openStorage(config)) {
       SecretBox box =
           new SecretBox(MasterKey.load(config.masterKey(), config.keyDir().resolve("master.key")));
       String kid = new TokenService(storage, box, Clock.systemUTC()).rotate();

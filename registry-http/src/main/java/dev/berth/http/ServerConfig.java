@@ -1,6 +1,7 @@
 package dev.berth.http;
 
 import dev.berth.core.RegistryId;
+import dev.berth.core.repo.CachedStorage;
 import dev.berth.storage.s3.S3Config;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -26,6 +27,9 @@ import org.jspecify.annotations.Nullable;
  * @param masterKey the master key in base64, given by the operator, or null to use the key file
  * @param s3 S3 storage; null stores on the filesystem under {@code dataDir}
  * @param redirectDownloads answer blob downloads with 307 redirects to presigned store URLs
+ * @param cacheRecordTtl how long a node reuses a tag, layer or revision link it read; bounds how
+ *     long other nodes may serve a record stale after a change; zero turns record caching off
+ * @param cacheBlobStatEntries how many blob sizes a node keeps in memory; zero turns it off
  */
 public record ServerConfig(
     String bind,
@@ -43,7 +47,9 @@ public record ServerConfig(
     Path keyDir,
     @Nullable String masterKey,
     @Nullable S3Config s3,
-    boolean redirectDownloads) {
+    boolean redirectDownloads,
+    Duration cacheRecordTtl,
+    long cacheBlobStatEntries) {
 
   /** The default port, as Distribution's. */
   public static final int DEFAULT_PORT = 5000;
@@ -76,6 +82,12 @@ public record ServerConfig(
     if (workerThreads < 1) {
       throw new IllegalArgumentException("worker threads must be at least 1");
     }
+    if (cacheRecordTtl.isNegative()) {
+      throw new IllegalArgumentException("cache.recordTtl must not be negative");
+    }
+    if (cacheBlobStatEntries < 0) {
+      throw new IllegalArgumentException("cache.blobStatEntries must not be negative");
+    }
   }
 
   /** The defaults: 0.0.0.0:5000, {@code ./data}, keys in {@code ./data-keys}, info. */
@@ -107,6 +119,8 @@ public record ServerConfig(
     b.masterKey = masterKey;
     b.s3 = s3;
     b.redirectDownloads = redirectDownloads;
+    b.cacheRecordTtl = cacheRecordTtl;
+    b.cacheBlobStatEntries = cacheBlobStatEntries;
     return b;
   }
 
@@ -138,6 +152,8 @@ public record ServerConfig(
     @Nullable String masterKey;
     @Nullable S3Config s3;
     boolean redirectDownloads;
+    Duration cacheRecordTtl = CachedStorage.DEFAULT_RECORD_TTL;
+    long cacheBlobStatEntries = CachedStorage.DEFAULT_BLOB_STAT_ENTRIES;
 
     private Builder() {}
 
@@ -225,6 +241,18 @@ public record ServerConfig(
       return this;
     }
 
+    /** How long a node reuses tag, layer and revision links it read; zero turns it off. */
+    public Builder cacheRecordTtl(Duration v) {
+      cacheRecordTtl = v;
+      return this;
+    }
+
+    /** How many blob sizes a node keeps in memory; zero turns it off. */
+    public Builder cacheBlobStatEntries(long v) {
+      cacheBlobStatEntries = v;
+      return this;
+    }
+
     public ServerConfig build() {
       return new ServerConfig(
           bind,
@@ -242,7 +270,9 @@ public record ServerConfig(
           keyDir != null ? keyDir : defaultKeyDir(dataDir),
           masterKey,
           s3,
-          redirectDownloads);
+          redirectDownloads,
+          cacheRecordTtl,
+          cacheBlobStatEntries);
     }
 
     private static Path defaultKeyDir(Path dataDir) {

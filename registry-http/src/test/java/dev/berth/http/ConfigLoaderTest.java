@@ -3,6 +3,7 @@ package dev.berth.http;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.berth.storage.s3.S3Config;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -102,6 +103,43 @@ class ConfigLoaderTest {
   }
 
   @Test
+  void theRecordCacheIsSetInTheFileTheEnvironmentOrAFlag() throws Exception {
+    ServerConfig defaults = ConfigLoader.load(List.of(), Map.of());
+    assertThat(defaults.cacheRecordTtl()).isEqualTo(Duration.ofSeconds(2));
+    assertThat(defaults.cacheBlobStatEntries()).isEqualTo(50_000);
+
+    Path file = write("cache:\n  recordTtl: 500ms\n  blobStatEntries: 1000\n");
+    ServerConfig fileOnly = ConfigLoader.load(List.of("--config", file.toString()), Map.of());
+    assertThat(fileOnly.cacheRecordTtl()).isEqualTo(Duration.ofMillis(500));
+    assertThat(fileOnly.cacheBlobStatEntries()).isEqualTo(1000);
+
+    Map<String, String> env =
+        Map.of("BERTH_CONFIG", file.toString(), "BERTH_CACHE_RECORD_TTL", "0s");
+    ServerConfig withEnv = ConfigLoader.load(List.of(), env);
+    assertThat(withEnv.cacheRecordTtl()).isZero();
+    assertThat(withEnv.cacheBlobStatEntries()).isEqualTo(1000);
+
+    assertThat(ConfigLoader.load(List.of("--cache-record-ttl=5s"), env).cacheRecordTtl())
+        .isEqualTo(Duration.ofSeconds(5));
+    assertThat(ServerConfig.defaults().toBuilder().build().cacheRecordTtl())
+        .isEqualTo(Duration.ofSeconds(2));
+  }
+
+  @Test
+  void badCacheSettingsAreRefused() throws IOException {
+    assertThatThrownBy(() -> ConfigLoader.load(List.of("--cache-record-ttl", "soon"), Map.of()))
+        .hasMessageContaining("--cache-record-ttl");
+    assertThatThrownBy(() -> ConfigLoader.load(List.of("--cache-record-ttl", "PT-1S"), Map.of()))
+        .hasMessageContaining("cache.recordTtl must not be negative");
+    Path negative = write("cache:\n  blobStatEntries: -1\n");
+    assertThatThrownBy(() -> ConfigLoader.load(List.of("--config", negative.toString()), Map.of()))
+        .hasMessageContaining("cache.blobStatEntries must not be negative");
+    Path typo = write("cache:\n  recordTTL: 1s\n");
+    assertThatThrownBy(() -> ConfigLoader.load(List.of("--config", typo.toString()), Map.of()))
+        .hasMessageContaining("recordTTL");
+  }
+
+  @Test
   void durationsTakeShortAndIsoForms() throws Exception {
     assertThat(ConfigLoader.duration("k", "500ms")).isEqualTo(Duration.ofMillis(500));
     assertThat(ConfigLoader.duration("k", "90s")).isEqualTo(Duration.ofSeconds(90));
@@ -131,6 +169,7 @@ class ConfigLoaderTest {
                 secretAccessKey: minio-secret
                 serverSideEncryption: AES256
                 partSize: 32MiB
+                maxAttempts: 9
             """);
 
     ServerConfig c = ConfigLoader.load(List.of("--config", file.toString()), Map.of());
@@ -142,6 +181,17 @@ class ConfigLoaderTest {
     assertThat(c.s3().prefix()).isEqualTo("berth/");
     assertThat(c.s3().pathStyle()).isTrue();
     assertThat(c.s3().partSizeBytes()).isEqualTo(32L * 1024 * 1024);
+    assertThat(c.s3().maxAttempts()).isEqualTo(9);
+    assertThat(
+            ConfigLoader.load(
+                    List.of("--config", write("storage:\n  s3:\n    bucket: b\n").toString()),
+                    Map.of())
+                .s3()
+                .maxAttempts())
+        .isEqualTo(S3Config.DEFAULT_MAX_ATTEMPTS);
+    Path noTries = write("storage:\n  s3:\n    bucket: b\n    maxAttempts: 0\n");
+    assertThatThrownBy(() -> ConfigLoader.load(List.of("--config", noTries.toString()), Map.of()))
+        .hasMessageContaining("max attempts");
     assertThat(c.s3().encryption().algorithm()).isEqualTo("AES256");
     Path bad = write("storage:\n  s3:\n    region: eu-west-1\n");
     assertThatThrownBy(() -> ConfigLoader.load(List.of("--config", bad.toString()), Map.of()))

@@ -196,7 +196,7 @@ public final class Images {
     List<Tag> tags = new ArrayList<>();
     for (String name : Storage.io("listing tags", () -> driver.list(Paths.tagsDir(repo)))) {
       Tag tag = new Tag(name);
-      if (manifests.tagTarget(repo, tag).filter(digest::equals).isPresent()) {
+      if (manifests.currentTagTarget(repo, tag).filter(digest::equals).isPresent()) {
         tags.add(tag);
       }
     }
@@ -218,7 +218,7 @@ public final class Images {
     if (reference instanceof Tag tag) {
       Digest digest =
           manifests
-              .tagTarget(repo, tag)
+              .currentTagTarget(repo, tag)
               .orElseThrow(
                   () ->
                       new RegistryException(

@@ -200,7 +200,7 @@ public final class Manifests {
         () -> {
           for (String name : driver.list(Paths.tagsDir(repo))) {
             Tag tag = new Tag(name);
-            if (tagTarget(repo, tag).filter(digest::equals).isPresent()) {
+            if (currentTagTarget(repo, tag).filter(digest::equals).isPresent()) {
               driver.delete(Paths.tagDir(repo, tag));
             }
           }
@@ -265,7 +265,7 @@ public final class Manifests {
           Map<Digest, List<Tag>> tags = new java.util.HashMap<>();
           for (String name : driver.list(Paths.tagsDir(repo))) {
             Tag tag = new Tag(name);
-            tagTarget(repo, tag)
+            currentTagTarget(repo, tag)
                 .ifPresent(d -> tags.computeIfAbsent(d, k -> new ArrayList<>()).add(tag));
           }
           List<Revision> result = new ArrayList<>();
@@ -403,7 +403,10 @@ public final class Manifests {
     return tagTarget(repo, (Tag) reference).orElseThrow(() -> unknown(reference));
   }
 
-  /** The digest a tag points at, if the tag exists. */
+  /**
+   * The digest a tag points at, if the tag exists, as a request may see it: on a node sharing the
+   * store with others it may be up to the record cache's lifetime old.
+   */
   Optional<Digest> tagTarget(Repository repo, Tag tag) {
     return io(
         "reading tag " + tag,
@@ -416,6 +419,19 @@ public final class Manifests {
             return Optional.empty();
           }
         });
+  }
+
+  /**
+   * The digest a tag points at now, read from the store itself (never from a cache): for decisions
+   * that delete or list what a tag holds.
+   */
+  Optional<Digest> currentTagTarget(Repository repo, Tag tag) {
+    return io(
+        "reading tag " + tag,
+        () ->
+            driver
+                .getVersioned(Paths.tagLink(repo, tag))
+                .map(v -> Digest.parse(new String(v.content(), StandardCharsets.UTF_8).trim())));
   }
 
   /** The repository's record of a manifest, if it holds the manifest. */

@@ -133,7 +133,13 @@ public final class Repositories {
    * @throws RegistryException {@link ErrorKind#NAME_UNKNOWN}
    */
   public RepositoryConfig update(Repository repo, UnaryOperator<RepositoryConfig> change) {
-    return rewrite(Paths.repositoryConfig(repo), () -> require(repo), change);
+    return rewrite(
+        Paths.repositoryConfig(repo),
+        RepositoryConfig.class,
+        () -> {
+          throw notFound(repo);
+        },
+        change);
   }
 
   /**
@@ -188,18 +194,24 @@ public final class Repositories {
   /** Changes the registry's settings atomically. */
   public RegistrySettings updateSettings(
       RegistryId registry, UnaryOperator<RegistrySettings> change) {
-    return rewrite(Paths.registryConfig(registry), () -> settings(registry), change);
+    return rewrite(
+        Paths.registryConfig(registry), RegistrySettings.class, RegistrySettings::empty, change);
   }
 
   /**
    * Read-modify-write of one settings record as a compare-and-swap loop, so concurrent changes
-   * (from this node or others sharing the store) are never lost.
+   * (from this node or others sharing the store) are never lost. The change applies to the content
+   * of the versioned read itself, never to a separate (possibly cached) read.
+   *
+   * @param absent the value when no record is stored (or throws)
    */
   private <T> T rewrite(
-      String path, java.util.function.Supplier<T> current, UnaryOperator<T> change) {
+      String path, Class<T> type, java.util.function.Supplier<T> absent, UnaryOperator<T> change) {
     for (int attempt = 0; ; attempt++) {
       Optional<dev.berth.storage.Versioned> stored = io(() -> driver.getVersioned(path));
-      T updated = change.apply(current.get());
+      T current =
+          stored.isPresent() ? io(() -> Json.read(stored.get().content(), type)) : absent.get();
+      T updated = change.apply(current);
       boolean written =
           io(
               () ->
