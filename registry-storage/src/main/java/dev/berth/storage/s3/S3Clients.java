@@ -37,8 +37,9 @@ public final class S3Clients {
    *
    * <p>Checksums are calculated and validated only when an operation requires them (e.g.
    * DeleteObjects), so that S3-compatible stores without the newer flexible checksums (s3proxy,
-   * older MinIO and Ceph) accept every request. The JDK's URLConnection transport keeps Netty and
-   * Apache HTTP out of the dependency tree.
+   * older MinIO and Ceph) accept the requests; DeleteObjects still carries a checksum header, and
+   * where a store refuses it (501) the driver deletes key by key. The JDK's URLConnection transport
+   * keeps Netty and Apache HTTP out of the dependency tree.
    */
   public static S3Client create(S3Config config) {
     return create(config, DEFAULT_BACKOFF);
