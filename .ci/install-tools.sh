@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # Installs and starts what the integration tests in src-it need on Debian bookworm, as root:
 # a Docker engine (docker.io), skopeo, busybox-static (the rootfs of the test images that
-# DockerPushPullIT and AuthWorkflowIT make, since nothing can be pulled from Docker Hub), and
-# awscli (AWS CLI v2 at /usr/bin/aws; AuthWorkflowIT also runs the image's pip AWS CLI v1 `aws`).
+# DockerPushPullIT and AuthWorkflowIT make, since nothing can be pulled from Docker Hub),
+# awscli (AWS CLI v2 at /usr/bin/aws; AuthWorkflowIT also runs the image's pip AWS CLI v1 `aws`),
+# and docker-registry (CNCF Distribution 2.8 at /usr/bin/docker-registry: the reference registry
+# that bench/run and BenchQuickIT compare Berth with; they start their own instance on loopback).
 #
 # It also makes the ECR-style registry host name that AuthWorkflowIT pushes to with docker,
 # 000000000000.dkr.ecr.us-east-1.localhost, resolve to 127.0.0.1 through /etc/hosts: glibc here
@@ -18,7 +20,7 @@
 # Env: DOCKERD_LOG  where dockerd logs (default /tmp/berth-dockerd.log)
 set -euo pipefail
 
-PACKAGES=(docker.io skopeo busybox-static awscli)
+PACKAGES=(docker.io skopeo busybox-static awscli docker-registry)
 DOCKERD_LOG="${DOCKERD_LOG:-/tmp/berth-dockerd.log}"
 ECR_HOST=000000000000.dkr.ecr.us-east-1.localhost
 DOCKERD_READY_SECONDS=60
