@@ -54,5 +54,11 @@ public enum ErrorKind {
   /** The authenticated principal may not do this. */
   DENIED,
   /** The storage backend failed; the client may retry. */
-  UNAVAILABLE
+  UNAVAILABLE,
+  /**
+   * The key that seals the data cannot be used: disabled, missing, access denied, wrong context.
+   */
+  KMS_ERROR,
+  /** Stored data failed its integrity check (tampered with or damaged); never served. */
+  DATA_CORRUPT
 }

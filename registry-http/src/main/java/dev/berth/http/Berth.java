@@ -2,7 +2,6 @@ package dev.berth.http;
 
 import dev.berth.auth.authz.Authorizer;
 import dev.berth.auth.identity.IdentityStore;
-import dev.berth.auth.identity.MasterKey;
 import dev.berth.auth.identity.SecretBox;
 import dev.berth.auth.sigv4.SigV4Verifier;
 import dev.berth.auth.token.TokenService;
@@ -49,6 +48,7 @@ public final class Berth implements AutoCloseable {
   /** The first lifecycle run after start comes after one interval, but no later than this. */
   private static final Duration FIRST_LIFECYCLE_RUN = Duration.ofMinutes(10);
 
+  private final DataStack data;
   private final StorageDriver storage;
   private final Registry registry;
   private final Lifecycle lifecycle;
@@ -59,7 +59,7 @@ public final class Berth implements AutoCloseable {
   private final @Nullable IdentityStore identities;
 
   private Berth(
-      StorageDriver storage,
+      DataStack data,
       Registry registry,
       Lifecycle lifecycle,
       @Nullable TokenService tokens,
@@ -69,7 +69,8 @@ public final class Berth implements AutoCloseable {
       HttpServer server) {
     this.tokens = tokens;
     this.identities = identities;
-    this.storage = storage;
+    this.data = data;
+    this.storage = data.storage();
     this.registry = registry;
     this.lifecycle = lifecycle;
     this.workers = workers;
@@ -94,16 +95,17 @@ public final class Berth implements AutoCloseable {
   }
 
   /**
-   * Starts a server on the given storage, which it reads through a {@link CachedStorage} (see
-   * {@link ServerConfig#cacheRecordTtl()}) and closes on {@link #close()}.
+   * Starts a server on the given store, which it seals and reads through a {@link CachedStorage}
+   * (see {@link DataStack}) and closes on {@link #close()}.
    */
   public static Berth start(ServerConfig config, StorageDriver store)
       throws IOException, InterruptedException {
     Clock clock = Clock.systemUTC();
     // Every service shares one cache, so that each write on this node drops what it changed.
-    StorageDriver storage =
-        new CachedStorage(store, config.cacheRecordTtl(), config.cacheBlobStatEntries());
-    Registry registry = Registry.builder().storage(storage).clock(clock).build();
+    DataStack data = DataStack.open(config, store);
+    StorageDriver storage = data.storage();
+    Registry registry =
+        Registry.builder().storage(storage).keyDomains(data.keyDomains()).clock(clock).build();
     registry.repositories().ensureDefaults(config.defaultRegistry());
     Lifecycle lifecycle = new Lifecycle(registry, storage, clock);
     List<Route> routes = new ArrayList<>();
@@ -111,9 +113,7 @@ public final class Berth implements AutoCloseable {
     TokenService tokens = null;
     IdentityStore identities = null;
     if (config.authEnabled()) {
-      SecretBox box =
-          new SecretBox(MasterKey.load(config.masterKey(), config.keyDir().resolve("master.key")));
-      box.verifyAgainst(storage);
+      SecretBox box = data.box();
       identities = new IdentityStore(storage, box, clock);
       Bootstrap.run(identities, config);
       tokens = new TokenService(storage, box, clock);
@@ -166,8 +166,7 @@ public final class Berth implements AutoCloseable {
       jobs.shutdownNow();
       throw e;
     }
-    Berth berth =
-        new Berth(storage, registry, lifecycle, tokens, identities, workers, jobs, server);
+    Berth berth = new Berth(data, registry, lifecycle, tokens, identities, workers, jobs, server);
     long sweep = config.uploadSweepInterval().toMillis();
     // One node at a time runs each background job: the holder of its lease in the store.
     String node = java.util.UUID.randomUUID().toString();
@@ -201,7 +200,7 @@ public final class Berth implements AutoCloseable {
         config.bind(),
         address.getPort(),
         server.transport(),
-        storage.describe(),
+        data.describe(),
         config.defaultRegistry(),
         config.cacheRecordTtl());
     return berth;
@@ -295,7 +294,7 @@ public final class Berth implements AutoCloseable {
         workers.shutdownNow();
       }
       server.close();
-      storage.close();
+      data.close();
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     } catch (IOException e) {

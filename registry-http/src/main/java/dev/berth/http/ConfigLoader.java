@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import dev.berth.core.RegistryId;
+import dev.berth.storage.crypto.AwsKmsConfig;
 import dev.berth.storage.s3.S3Config;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -166,6 +167,9 @@ public final class ConfigLoader {
       if (file.lifecycle != null && file.lifecycle.interval != null) {
         b.lifecycleInterval(duration("lifecycle.interval", file.lifecycle.interval));
       }
+      if (file.encryption != null) {
+        b.encryption(encryption(file.encryption));
+      }
       if (file.cache != null) {
         if (file.cache.recordTtl != null) {
           b.cacheRecordTtl(duration("cache.recordTtl", file.cache.recordTtl));
@@ -284,6 +288,39 @@ public final class ConfigLoader {
     @JsonProperty @Nullable LifecycleSection lifecycle;
     @JsonProperty @Nullable AuthSection auth;
     @JsonProperty @Nullable CacheSection cache;
+    @JsonProperty @Nullable EncryptionSection encryption;
+  }
+
+  static final class EncryptionSection {
+    @JsonProperty @Nullable Boolean sealAes256;
+    @JsonProperty @Nullable KmsSection kms;
+  }
+
+  static final class KmsSection {
+    @JsonProperty @Nullable String region;
+    @JsonProperty @Nullable String endpoint;
+    @JsonProperty @Nullable String accessKeyId;
+    @JsonProperty @Nullable String secretAccessKey;
+  }
+
+  /** The encryption section as settings. */
+  private static ServerConfig.Encryption encryption(EncryptionSection e) throws ConfigException {
+    AwsKmsConfig kms = null;
+    if (e.kms != null) {
+      try {
+        kms = AwsKmsConfig.of(orElse(e.kms.region, ServerConfig.DEFAULT_REGION));
+        if (e.kms.endpoint != null) {
+          kms = kms.withEndpoint(java.net.URI.create(e.kms.endpoint));
+        }
+        if (e.kms.accessKeyId != null || e.kms.secretAccessKey != null) {
+          kms =
+              kms.withCredentials(orElse(e.kms.accessKeyId, ""), orElse(e.kms.secretAccessKey, ""));
+        }
+      } catch (IllegalArgumentException ex) {
+        throw new ConfigException("encryption.kms: " + ex.getMessage(), ex);
+      }
+    }
+    return new ServerConfig.Encryption(e.sealAes256 == null || e.sealAes256, kms);
   }
 
   static final class CacheSection {

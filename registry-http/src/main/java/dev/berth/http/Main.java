@@ -30,9 +30,10 @@ public final class Main {
    * (a running server may keep serving meanwhile: every change is one atomic write).
    */
   static int runLifecycle(ServerConfig config, Logger log) {
-    try (StorageDriver storage = Berth.openStorage(config)) {
-      Registry registry = Registry.builder().storage(storage).build();
-      Lifecycle lifecycle = new Lifecycle(registry, storage, Clock.systemUTC());
+    try (DataStack data = DataStack.open(config, Berth.openStorage(config))) {
+      Registry registry =
+          Registry.builder().storage(data.storage()).keyDomains(data.keyDomains()).build();
+      Lifecycle lifecycle = new Lifecycle(registry, data.storage(), Clock.systemUTC());
       int expired = 0;
       for (RegistryId id : lifecycle.registries()) {
         expired += lifecycle.runAll(id).expiredImages();

@@ -2,6 +2,7 @@ package dev.berth.http;
 
 import dev.berth.core.RegistryId;
 import dev.berth.core.repo.CachedStorage;
+import dev.berth.storage.crypto.AwsKmsConfig;
 import dev.berth.storage.s3.S3Config;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -30,6 +31,7 @@ import org.jspecify.annotations.Nullable;
  * @param cacheRecordTtl how long a node reuses a tag, layer or revision link it read; bounds how
  *     long other nodes may serve a record stale after a change; zero turns record caching off
  * @param cacheBlobStatEntries how many blob sizes a node keeps in memory; zero turns it off
+ * @param encryption encryption at rest: whether {@code AES256} repositories are sealed, and the KMS
  */
 public record ServerConfig(
     String bind,
@@ -49,7 +51,22 @@ public record ServerConfig(
     @Nullable S3Config s3,
     boolean redirectDownloads,
     Duration cacheRecordTtl,
-    long cacheBlobStatEntries) {
+    long cacheBlobStatEntries,
+    Encryption encryption) {
+
+  /**
+   * Encryption at rest.
+   *
+   * @param sealAes256 whether blobs of {@code AES256} repositories are sealed with the service key
+   *     (true by default; false only where the store is encrypted below Berth); {@code KMS}
+   *     repositories are sealed either way
+   * @param kms the AWS KMS (or compatible) endpoint that serves the keys of {@code KMS}
+   *     repositories; null keeps those keys in Berth's own key store, wrapped by the master key
+   */
+  public record Encryption(boolean sealAes256, @Nullable AwsKmsConfig kms) {
+    /** Sealed, with local keys. */
+    public static final Encryption DEFAULT = new Encryption(true, null);
+  }
 
   /** The default port, as Distribution's. */
   public static final int DEFAULT_PORT = 5000;
@@ -121,6 +138,7 @@ public record ServerConfig(
     b.redirectDownloads = redirectDownloads;
     b.cacheRecordTtl = cacheRecordTtl;
     b.cacheBlobStatEntries = cacheBlobStatEntries;
+    b.encryption = encryption;
     return b;
   }
 
@@ -154,6 +172,7 @@ public record ServerConfig(
     boolean redirectDownloads;
     Duration cacheRecordTtl = CachedStorage.DEFAULT_RECORD_TTL;
     long cacheBlobStatEntries = CachedStorage.DEFAULT_BLOB_STAT_ENTRIES;
+    Encryption encryption = Encryption.DEFAULT;
 
     private Builder() {}
 
@@ -242,6 +261,11 @@ public record ServerConfig(
     }
 
     /** How long a node reuses tag, layer and revision links it read; zero turns it off. */
+    public Builder encryption(Encryption v) {
+      encryption = v;
+      return this;
+    }
+
     public Builder cacheRecordTtl(Duration v) {
       cacheRecordTtl = v;
       return this;
@@ -272,7 +296,8 @@ public record ServerConfig(
           s3,
           redirectDownloads,
           cacheRecordTtl,
-          cacheBlobStatEntries);
+          cacheBlobStatEntries,
+          encryption);
     }
 
     private static Path defaultKeyDir(Path dataDir) {

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.adobe.testing.s3mock.junit5.S3MockExtension;
 import dev.berth.auth.Principal;
+import dev.berth.storage.s3.S3Clients;
 import dev.berth.storage.s3.S3Config;
 import dev.berth.storage.s3.S3Driver;
 import java.net.URI;
@@ -23,6 +24,8 @@ import java.util.Random;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
+import software.amazon.awssdk.services.s3.S3Client;
+import software.amazon.awssdk.services.s3.model.S3Object;
 
 /**
  * The server on S3 storage (in-process s3mock): a chunked push through one Berth instance is served
@@ -130,25 +133,58 @@ class S3StorageServerTest {
       assertThat(part.statusCode()).isEqualTo(206);
       assertThat(part.body()).isEqualTo(java.util.Arrays.copyOfRange(blob, 10, 20));
     }
-    try (Berth c =
-        Berth.start(config.toBuilder().redirectDownloads(true).build(), S3Driver.open(s3))) {
+    // Sealed blobs are never redirected: the bucket holds only ciphertext. Nothing of the image
+    // (config, manifest, layer) is readable in the bucket.
+    try (S3Client raw = S3Clients.create(s3)) {
+      for (S3Object o : raw.listObjectsV2Paginator(r -> r.bucket(BUCKET)).contents()) {
+        byte[] stored = raw.getObjectAsBytes(r -> r.bucket(BUCKET).key(o.key())).asByteArray();
+        String text = new String(stored, StandardCharsets.ISO_8859_1);
+        assertThat(text).as(o.key()).doesNotContain("architecture").doesNotContain("\"layers\"");
+        assertThat(indexOf(stored, java.util.Arrays.copyOfRange(blob, 4096, 4096 + 32)))
+            .as(o.key())
+            .isNegative();
+      }
+    }
+    // With sealing of AES256 repositories off (the store encrypts, e.g. SSE-KMS), new blobs are
+    // stored as is and downloads can be redirected to the store.
+    ServerConfig unsealed =
+        config.toBuilder()
+            .redirectDownloads(true)
+            .encryption(new ServerConfig.Encryption(false, null))
+            .build();
+    try (Berth c = Berth.start(unsealed, S3Driver.open(s3))) {
       String auth = login(c);
       String base = "http://127.0.0.1:" + c.address().getPort();
-      HttpResponse<byte[]> redirected =
+      HttpResponse<byte[]> sealed =
           http.send(
               HttpRequest.newBuilder(URI.create(base + "/v2/app/blobs/" + digest))
                   .header("Authorization", auth)
                   .build(),
               BodyHandlers.ofByteArray());
+      assertThat(sealed.statusCode()).isEqualTo(200);
+      assertThat(sealed.body()).isEqualTo(blob);
+      byte[] plain = "stored as is".getBytes(StandardCharsets.UTF_8);
+      String plainDigest =
+          "sha256:" + HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(plain));
+      assertThat(
+              send(base + "/v2/app/blobs/uploads/?digest=" + plainDigest, "POST", plain, auth, null)
+                  .statusCode())
+          .isEqualTo(201);
+      HttpResponse<byte[]> redirected =
+          http.send(
+              HttpRequest.newBuilder(URI.create(base + "/v2/app/blobs/" + plainDigest))
+                  .header("Authorization", auth)
+                  .build(),
+              BodyHandlers.ofByteArray());
       assertThat(redirected.statusCode()).isEqualTo(307);
-      assertThat(redirected.headers().firstValue("Docker-Content-Digest")).hasValue(digest);
+      assertThat(redirected.headers().firstValue("Docker-Content-Digest")).hasValue(plainDigest);
       String location = redirected.headers().firstValue("Location").orElseThrow();
       assertThat(location).startsWith(S3_MOCK.getServiceEndpoint()).contains("X-Amz-Signature");
       HttpResponse<byte[]> direct =
           http.send(
               HttpRequest.newBuilder(URI.create(location)).build(), BodyHandlers.ofByteArray());
       assertThat(direct.statusCode()).isEqualTo(200);
-      assertThat(direct.body()).isEqualTo(blob);
+      assertThat(direct.body()).isEqualTo(plain);
       HttpResponse<byte[]> unauthenticated =
           http.send(
               HttpRequest.newBuilder(URI.create(base + "/v2/app/blobs/" + digest)).build(),
@@ -156,6 +192,19 @@ class S3StorageServerTest {
       assertThat(unauthenticated.statusCode()).isEqualTo(401);
     }
     assertThat(Files.list(keys)).isNotEmpty();
+  }
+
+  private static int indexOf(byte[] haystack, byte[] needle) {
+    outer:
+    for (int i = 0; i + needle.length <= haystack.length; i++) {
+      for (int j = 0; j < needle.length; j++) {
+        if (haystack[i + j] != needle[j]) {
+          continue outer;
+        }
+      }
+      return i;
+    }
+    return -1;
   }
 
   private static String login(Berth berth) {

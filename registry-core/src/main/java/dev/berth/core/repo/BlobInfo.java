@@ -7,5 +7,6 @@ import dev.berth.core.Digest;
  *
  * @param digest its digest
  * @param size its length in bytes
+ * @param keyDomain the key domain its data is stored in (see {@link KeyDomains})
  */
-public record BlobInfo(Digest digest, long size) {}
+public record BlobInfo(Digest digest, long size, String keyDomain) {}

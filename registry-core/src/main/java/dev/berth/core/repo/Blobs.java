@@ -8,8 +8,10 @@ import dev.berth.core.RegistryException;
 import dev.berth.core.Repository;
 import dev.berth.storage.ObjectInfo;
 import dev.berth.storage.StorageDriver;
+import java.io.IOException;
 import java.nio.channels.ReadableByteChannel;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.Optional;
 
@@ -19,9 +21,11 @@ import java.util.Optional;
  */
 public final class Blobs {
   private final StorageDriver driver;
+  private final KeyDomains domains;
 
-  Blobs(StorageDriver driver) {
+  Blobs(StorageDriver driver, KeyDomains domains) {
     this.driver = driver;
+    this.domains = domains;
   }
 
   /** The blob if the repository links it and its data exists. */
@@ -29,12 +33,31 @@ public final class Blobs {
     return io(
         "reading blob " + digest,
         () -> {
-          if (driver.stat(Paths.layerLink(repo, digest)).isEmpty()) {
+          Optional<String> domain = linkedDomain(repo, digest);
+          if (domain.isEmpty()) {
             return Optional.empty();
           }
-          Optional<ObjectInfo> data = driver.stat(Paths.blobData(digest));
-          return data.map(info -> new BlobInfo(digest, info.size()));
+          Optional<ObjectInfo> data = driver.stat(Paths.blobData(domain.get(), digest));
+          return data.map(info -> new BlobInfo(digest, info.size(), domain.get()));
         });
+  }
+
+  /** The key domain of the data a repository's link grants, if the repository links the blob. */
+  private Optional<String> linkedDomain(Repository repo, Digest digest) throws IOException {
+    byte[] link;
+    try {
+      link = driver.getContent(Paths.layerLink(repo, digest));
+    } catch (NoSuchFileException e) {
+      return Optional.empty();
+    }
+    String[] fields = new String(link, StandardCharsets.UTF_8).trim().split(" ");
+    if (fields.length < 2) {
+      return Optional.of(Paths.DEFAULT_KEY_DOMAIN);
+    }
+    if (!KeyDomains.isDomainName(fields[1])) {
+      throw new IOException("corrupt blob link of " + digest + " in " + repo);
+    }
+    return Optional.of(fields[1]);
   }
 
   /**
@@ -64,7 +87,7 @@ public final class Blobs {
   public ReadableByteChannel open(BlobInfo blob, long offset) {
     return io(
         "opening blob " + blob.digest(),
-        () -> driver.reader(Paths.blobData(blob.digest()), offset));
+        () -> driver.reader(Paths.blobData(blob.keyDomain(), blob.digest()), offset));
   }
 
   /**
@@ -73,13 +96,14 @@ public final class Blobs {
   public Optional<java.net.URI> directUrl(BlobInfo blob, java.time.Duration ttl) {
     return io(
         "presigning blob " + blob.digest(),
-        () -> driver.presignedGet(Paths.blobData(blob.digest()), ttl));
+        () -> driver.presignedGet(Paths.blobData(blob.keyDomain(), blob.digest()), ttl));
   }
 
   /** A local file with the blob's bytes, for zero-copy transfer, if the driver has one. */
   public Optional<Path> localFile(BlobInfo blob) {
     return io(
-        "locating blob " + blob.digest(), () -> driver.localFile(Paths.blobData(blob.digest())));
+        "locating blob " + blob.digest(),
+        () -> driver.localFile(Paths.blobData(blob.keyDomain(), blob.digest())));
   }
 
   /**
@@ -97,23 +121,28 @@ public final class Blobs {
   }
 
   /**
-   * Links a blob that {@code from} serves into {@code target}.
+   * Links a blob that {@code from} serves into {@code target}, when both repositories seal with the
+   * same key (as ECR mounts only between repositories of the same encryption); otherwise the client
+   * uploads the blob, sealed with the target's key.
    *
-   * @return the blob, or empty when {@code from} cannot serve it (then nothing changed)
+   * @return the blob, or empty when {@code from} cannot serve it or uses another key (then nothing
+   *     changed)
    */
   public Optional<BlobInfo> mount(Repository target, Repository from, Digest digest) {
-    Optional<BlobInfo> source = stat(from, digest);
-    source.ifPresent(blob -> link(target, digest));
+    Optional<BlobInfo> source =
+        stat(from, digest).filter(b -> b.keyDomain().equals(domains.forRepository(target)));
+    source.ifPresent(blob -> link(target, digest, blob.keyDomain()));
     return source;
   }
 
-  /** Lets the repository serve a blob whose data is stored. */
-  void link(Repository repo, Digest digest) {
+  /** Lets the repository serve a blob whose data is stored in the given key domain. */
+  void link(Repository repo, Digest digest, String keyDomain) {
     io(
         "linking blob " + digest,
         () -> {
           driver.putContent(
-              Paths.layerLink(repo, digest), digest.toString().getBytes(StandardCharsets.UTF_8));
+              Paths.layerLink(repo, digest),
+              (digest + " " + keyDomain).getBytes(StandardCharsets.UTF_8));
           return null;
         });
   }

@@ -47,6 +47,7 @@ public final class Manifests {
 
   private final StorageDriver driver;
   private final Blobs blobs;
+  private final KeyDomains domains;
   private final Clock clock;
 
   /**
@@ -65,9 +66,10 @@ public final class Manifests {
   private final Cache<String, Instant> pullsRecorded =
       Caffeine.newBuilder().maximumSize(MAX_TRACKED_PULLS).build();
 
-  Manifests(StorageDriver driver, Blobs blobs, Clock clock) {
+  Manifests(StorageDriver driver, Blobs blobs, KeyDomains domains, Clock clock) {
     this.driver = driver;
     this.blobs = blobs;
+    this.domains = domains;
     this.clock = clock;
   }
 
@@ -115,7 +117,8 @@ public final class Manifests {
     io(
         "storing manifest " + stored,
         () -> {
-          String data = Paths.blobData(stored);
+          String domain = domains.forRepository(repo);
+          String data = Paths.blobData(domain, stored);
           if (driver.stat(data).isEmpty()) {
             driver.putContent(data, body);
           }
@@ -124,7 +127,8 @@ public final class Manifests {
                   manifest.mediaType(),
                   body.length,
                   clock.instant(),
-                  subject == null ? null : subject.digest().toString());
+                  subject == null ? null : subject.digest().toString(),
+                  domain);
           driver.putContent(Paths.revisionLink(repo, stored), Json.write(record));
           if (subject != null) {
             Descriptor referrer = manifest.asReferrer();
@@ -169,7 +173,7 @@ public final class Manifests {
               "reading manifest " + digest,
               () -> {
                 try {
-                  return driver.getContent(Paths.blobData(digest));
+                  return driver.getContent(Paths.blobData(record.domain(), digest));
                 } catch (NoSuchFileException e) {
                   throw unknown(reference);
                 }
@@ -477,7 +481,18 @@ public final class Manifests {
 
   /** What a repository records of each manifest it holds. */
   @JsonInclude(JsonInclude.Include.NON_NULL)
-  record RevisionRecord(String mediaType, long size, Instant pushedAt, @Nullable String subject) {}
+  record RevisionRecord(
+      String mediaType,
+      long size,
+      Instant pushedAt,
+      @Nullable String subject,
+      @Nullable String keyDomain) {
+
+    /** The key domain of the manifest's bytes; records written before domains name none. */
+    String domain() {
+      return keyDomain == null ? Paths.DEFAULT_KEY_DOMAIN : keyDomain;
+    }
+  }
 
   /** A referrer's descriptor as stored. */
   @JsonInclude(JsonInclude.Include.NON_EMPTY)

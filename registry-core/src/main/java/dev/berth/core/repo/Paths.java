@@ -11,9 +11,10 @@ import java.util.UUID;
  *
  * <pre>
  * blobs/&lt;keydomain&gt;/&lt;alg&gt;/&lt;aa&gt;/&lt;hex&gt;/data      content-addressed bytes, written once
+ * keys/domains/&lt;keydomain&gt;.json                 JSON: how a key domain's blobs are sealed
  * registries/&lt;account&gt;/&lt;region&gt;/repositories/&lt;name&gt;/
- *     _layers/&lt;alg&gt;/&lt;hex&gt;/link                    digest: the repository may serve this blob
- *     _manifests/revisions/&lt;alg&gt;/&lt;hex&gt;/link       JSON: media type, size, push time, subject
+ *     _layers/&lt;alg&gt;/&lt;hex&gt;/link                    "digest keydomain": the repository may serve this blob
+ *     _manifests/revisions/&lt;alg&gt;/&lt;hex&gt;/link       JSON: media type, size, push time, subject, key domain
  *     _manifests/revisions/&lt;alg&gt;/&lt;hex&gt;/pulled     epoch milliseconds of the last recorded pull
  *     _manifests/tags/&lt;tag&gt;/current/link           digest the tag points at
  *     _referrers/&lt;alg&gt;/&lt;subject hex&gt;/&lt;alg&gt;/&lt;hex&gt;/link  JSON descriptor of a referrer
@@ -30,7 +31,9 @@ import java.util.UUID;
  * <p>Manifests are stored as blobs (under {@code blobs/}); a repository serves one only while it
  * holds a revision link. Repository name components never start with {@code _}, so metadata
  * directories cannot collide with nested repositories. The key domain separates blobs sealed with
- * different keys; unencrypted content uses {@value #DEFAULT_KEY_DOMAIN}.
+ * different keys (see {@link KeyDomains}); links name the domain of the data they grant, and links
+ * without one (written before encryption) name {@value #DEFAULT_KEY_DOMAIN}, content stored as is.
+ * Upload sessions are sealed with the key of their repository's domain.
  */
 public final class Paths {
   /** The key domain of content stored as is. */
@@ -53,12 +56,15 @@ public final class Paths {
 
   private Paths() {}
 
-  /** Where a blob's bytes live. */
-  public static String blobData(Digest digest) {
+  /** Top directory of key material records. */
+  public static final String KEYS = "keys";
+
+  /** Where a blob's bytes live in a key domain. */
+  public static String blobData(String keyDomain, Digest digest) {
     String hex = digest.hex();
     return BLOBS
         + "/"
-        + DEFAULT_KEY_DOMAIN
+        + keyDomain
         + "/"
         + digest.algorithm().id()
         + "/"
@@ -66,6 +72,11 @@ public final class Paths {
         + "/"
         + hex
         + "/data";
+  }
+
+  /** The record of how a key domain's blobs are sealed. */
+  public static String keyDomainRecord(String keyDomain) {
+    return KEYS + "/domains/" + keyDomain + ".json";
   }
 
   /** The directory holding all repositories of a registry. */

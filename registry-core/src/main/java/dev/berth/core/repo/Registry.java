@@ -15,6 +15,7 @@ import org.jspecify.annotations.Nullable;
  * @param policies resource policies of repositories and registries
  * @param repositories repository and registry settings, creation templates
  * @param images images as the ECR API describes them
+ * @param keyDomains which key seals the blobs of a repository
  */
 public record Registry(
     Blobs blobs,
@@ -23,7 +24,8 @@ public record Registry(
     Catalog catalog,
     ResourcePolicies policies,
     Repositories repositories,
-    Images images) {
+    Images images,
+    KeyDomains keyDomains) {
 
   /** Starts building the services. */
   public static Builder builder() {
@@ -34,12 +36,19 @@ public record Registry(
   public static final class Builder {
     private @Nullable StorageDriver storage;
     private Clock clock = Clock.systemUTC();
+    private @Nullable KeyDomains keyDomains;
 
     private Builder() {}
 
     /** The storage all services share. */
     public Builder storage(StorageDriver storage) {
       this.storage = storage;
+      return this;
+    }
+
+    /** The key domains (default: over the same storage, service domain sealed, keys unchecked). */
+    public Builder keyDomains(KeyDomains keyDomains) {
+      this.keyDomains = keyDomains;
       return this;
     }
 
@@ -51,17 +60,19 @@ public record Registry(
 
     public Registry build() {
       StorageDriver driver = Objects.requireNonNull(storage, "storage");
-      Blobs blobs = new Blobs(driver);
-      Manifests manifests = new Manifests(driver, blobs, clock);
+      KeyDomains domains = keyDomains != null ? keyDomains : new KeyDomains(driver);
+      Blobs blobs = new Blobs(driver, domains);
+      Manifests manifests = new Manifests(driver, blobs, domains, clock);
       ResourcePolicies policies = new ResourcePolicies(driver);
       return new Registry(
           blobs,
-          new Uploads(driver, blobs, clock),
+          new Uploads(driver, blobs, domains, clock),
           manifests,
           new Catalog(driver),
           policies,
-          new Repositories(driver, manifests, policies, clock),
-          new Images(driver, manifests, blobs, clock));
+          new Repositories(driver, manifests, policies, domains, clock),
+          new Images(driver, manifests, blobs, clock),
+          domains);
     }
   }
 }

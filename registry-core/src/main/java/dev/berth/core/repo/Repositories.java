@@ -28,16 +28,23 @@ public final class Repositories {
   private final StorageDriver driver;
   private final Manifests manifests;
   private final ResourcePolicies policies;
+  private final KeyDomains domains;
   private final Clock clock;
   private final Map<String, Object> locks = new ConcurrentHashMap<>();
 
   /** Retries of a settings change that lost a race before the request fails. */
   static final int MAX_UPDATE_ATTEMPTS = 64;
 
-  Repositories(StorageDriver driver, Manifests manifests, ResourcePolicies policies, Clock clock) {
+  Repositories(
+      StorageDriver driver,
+      Manifests manifests,
+      ResourcePolicies policies,
+      KeyDomains domains,
+      Clock clock) {
     this.driver = driver;
     this.manifests = manifests;
     this.policies = policies;
+    this.domains = domains;
     this.clock = clock;
   }
 
@@ -68,6 +75,8 @@ public final class Repositories {
    */
   public RepositoryConfig create(Repository repo, RepositoryConfig config) {
     synchronized (lock(Paths.repositoryConfig(repo))) {
+      io(() -> domains.ensure(repo, config));
+      domains.forget(repo);
       if (find(repo).isPresent()
           || !io(() -> driver.createIfAbsent(Paths.repositoryConfig(repo), Json.write(config)))) {
         throw new RegistryException(
@@ -172,6 +181,7 @@ public final class Repositories {
           return null;
         });
     policies.invalidate();
+    domains.forget(repo);
     return config;
   }
 

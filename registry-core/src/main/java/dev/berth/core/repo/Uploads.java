@@ -55,12 +55,14 @@ public final class Uploads {
 
   private final StorageDriver driver;
   private final Blobs blobs;
+  private final KeyDomains domains;
   private final Clock clock;
   private final Map<UUID, SessionState> states = new ConcurrentHashMap<>();
 
-  Uploads(StorageDriver driver, Blobs blobs, Clock clock) {
+  Uploads(StorageDriver driver, Blobs blobs, KeyDomains domains, Clock clock) {
     this.driver = driver;
     this.blobs = blobs;
+    this.domains = domains;
     this.clock = clock;
   }
 
@@ -221,7 +223,8 @@ public final class Uploads {
           "provided digest " + claimed + " does not match uploaded content " + actual);
     }
     long size = state.hashedSize;
-    String target = Paths.blobData(claimed);
+    String domain = domains.forRepository(repo);
+    String target = Paths.blobData(domain, claimed);
     io(
         "committing blob " + claimed,
         () -> {
@@ -234,8 +237,8 @@ public final class Uploads {
           }
           return null;
         });
-    blobs.link(repo, claimed);
-    return new BlobInfo(claimed, size);
+    blobs.link(repo, claimed, domain);
+    return new BlobInfo(claimed, size, domain);
   }
 
   void release(UUID id, SessionState state, boolean finished) {

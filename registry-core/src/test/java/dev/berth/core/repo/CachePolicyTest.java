@@ -28,7 +28,7 @@ class CachePolicyTest {
   void hotPathReadsAreCachedInEveryRepository(String name) {
     Repository repo = new Repository(REGISTRY, RepositoryName.parse(name));
 
-    assertThat(policy.rule(Paths.blobData(DIGEST))).isEqualTo(Rule.IMMUTABLE);
+    assertThat(policy.rule(Paths.blobData(KeyDomains.AES256, DIGEST))).isEqualTo(Rule.IMMUTABLE);
     assertThat(policy.rule(Paths.tagLink(repo, Tag.parse("latest"))))
         .isEqualTo(Rule.RECORD_OR_ABSENCE);
     assertThat(policy.rule(Paths.tagLink(repo, Tag.parse("_current"))))

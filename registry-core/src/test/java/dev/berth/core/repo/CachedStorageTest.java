@@ -44,7 +44,7 @@ class CachedStorageTest {
   static final String TAG = Paths.tagLink(APP, LATEST);
   static final String LAYER = Paths.layerLink(APP, D1);
   static final String REVISION = Paths.revisionLink(APP, D1);
-  static final String BLOB = Paths.blobData(D1);
+  static final String BLOB = Paths.blobData(KeyDomains.AES256, D1);
 
   private final MemoryDriver shared = new MemoryDriver();
   private final FakeTicker ticker = new FakeTicker();
@@ -150,7 +150,7 @@ class CachedStorageTest {
   @Test
   void blobStatsAreKeptTenMinutesButAbsenceIsNot() throws IOException {
     shared.putContent(BLOB, bytes("manifest one"));
-    String missing = Paths.blobData(D2);
+    String missing = Paths.blobData(KeyDomains.AES256, D2);
 
     for (int i = 0; i < 5; i++) {
       assertThat(node.stat(BLOB)).get().extracting(ObjectInfo::size).isEqualTo(12L);
@@ -373,7 +373,8 @@ class CachedStorageTest {
     shared.putContent(BLOB, bytes("manifest one"));
     assertThat(node.stat(BLOB)).isPresent();
 
-    assertThat(node.delete("blobs/default/sha256/" + D1.hex().substring(0, 2))).isTrue();
+    assertThat(node.delete("blobs/" + KeyDomains.AES256 + "/sha256/" + D1.hex().substring(0, 2)))
+        .isTrue();
 
     assertThat(node.stat(BLOB)).isEmpty();
   }

@@ -132,8 +132,8 @@ class ImagesTest {
     byte[] list =
         index(
             List.of(
-                new BlobInfo(small, manifestSize(small)),
-                new BlobInfo(Digest.sha256(big), big.length)));
+                new BlobInfo(small, manifestSize(small), KeyDomains.AES256),
+                new BlobInfo(Digest.sha256(big), big.length, KeyDomains.AES256)));
     registry.manifests().put(APP, Tag.parse("multi"), MediaTypes.OCI_INDEX, list);
 
     Images.Image image = images.describe(APP, Digest.sha256(list)).orElseThrow();
@@ -269,7 +269,7 @@ class ImagesTest {
   @Test
   void aChildOfAnIndexIsReferencedAndSurvivesLosingItsLastTag() {
     Digest child = push("child", "c1");
-    byte[] list = index(List.of(new BlobInfo(child, manifestSize(child))));
+    byte[] list = index(List.of(new BlobInfo(child, manifestSize(child), KeyDomains.AES256)));
     registry.manifests().put(APP, Tag.parse("multi"), MediaTypes.OCI_INDEX, list);
 
     assertThat(images.isReferencedByIndex(APP, child)).isTrue();

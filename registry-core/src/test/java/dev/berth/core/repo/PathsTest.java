@@ -41,7 +41,8 @@ class PathsTest {
 
   @Test
   void layoutOfOneRepository() {
-    assertThat(Paths.blobData(DIGEST)).isEqualTo("blobs/default/sha256/ab/" + HEX + "/data");
+    assertThat(Paths.blobData(Paths.DEFAULT_KEY_DOMAIN, DIGEST))
+        .isEqualTo("blobs/default/sha256/ab/" + HEX + "/data");
     assertThat(Paths.repositoriesRoot(REGISTRY))
         .isEqualTo("registries/123456789012/us-east-1/repositories");
     assertThat(Paths.repositoryRoot(REPO)).isEqualTo(ROOT);
@@ -73,14 +74,16 @@ class PathsTest {
   void sha512BlobsHaveTheirOwnTree() {
     String hex = "cd".repeat(64);
 
-    assertThat(Paths.blobData(Digest.parse("sha512:" + hex)))
+    assertThat(Paths.blobData(Paths.DEFAULT_KEY_DOMAIN, Digest.parse("sha512:" + hex)))
         .isEqualTo("blobs/default/sha512/cd/" + hex + "/data");
   }
 
   @Test
   void blobsAreOutsideEveryRegistry() {
-    assertThat(Paths.blobData(DIGEST)).doesNotStartWith(Paths.REGISTRIES + "/");
-    assertThat(Paths.blobData(DIGEST)).startsWith(Paths.BLOBS + "/" + Paths.DEFAULT_KEY_DOMAIN);
+    assertThat(Paths.blobData(Paths.DEFAULT_KEY_DOMAIN, DIGEST))
+        .doesNotStartWith(Paths.REGISTRIES + "/");
+    assertThat(Paths.blobData(Paths.DEFAULT_KEY_DOMAIN, DIGEST))
+        .startsWith(Paths.BLOBS + "/" + Paths.DEFAULT_KEY_DOMAIN);
   }
 
   static Stream<String> tags() {

@@ -81,11 +81,13 @@ class RegistryServicesTest {
       blob = session.commit(digest);
     }
 
-    assertThat(blob).isEqualTo(new BlobInfo(digest, 11));
-    assertThat(registry.blobs().stat(APP, digest)).contains(new BlobInfo(digest, 11));
+    assertThat(blob).isEqualTo(new BlobInfo(digest, 11, KeyDomains.AES256));
+    assertThat(registry.blobs().stat(APP, digest))
+        .contains(new BlobInfo(digest, 11, KeyDomains.AES256));
     assertThat(read(APP, digest, 0)).isEqualTo(bytes("hello world"));
     assertThat(read(APP, digest, 6)).isEqualTo(bytes("world"));
-    assertThat(driver.getContent(Paths.blobData(digest))).isEqualTo(bytes("hello world"));
+    assertThat(driver.getContent(Paths.blobData(KeyDomains.AES256, digest)))
+        .isEqualTo(bytes("hello world"));
     assertThat(driver.list(Paths.uploadsDir(APP))).isEmpty();
     assertKind(() -> uploads.status(APP, started.id()), ErrorKind.BLOB_UPLOAD_UNKNOWN);
   }
@@ -100,7 +102,7 @@ class RegistryServicesTest {
 
     BlobInfo blob = registry.uploads().complete(APP, id, digest);
 
-    assertThat(blob).isEqualTo(new BlobInfo(digest, 3));
+    assertThat(blob).isEqualTo(new BlobInfo(digest, 3, KeyDomains.AES256));
     assertThat(read(APP, digest, 0)).isEqualTo(bytes("abc"));
   }
 
@@ -111,8 +113,9 @@ class RegistryServicesTest {
 
     BlobInfo blob = registry.uploads().complete(APP, id, empty);
 
-    assertThat(blob).isEqualTo(new BlobInfo(empty, 0));
-    assertThat(registry.blobs().stat(APP, empty)).contains(new BlobInfo(empty, 0));
+    assertThat(blob).isEqualTo(new BlobInfo(empty, 0, KeyDomains.AES256));
+    assertThat(registry.blobs().stat(APP, empty))
+        .contains(new BlobInfo(empty, 0, KeyDomains.AES256));
   }
 
   @Test
@@ -150,8 +153,8 @@ class RegistryServicesTest {
 
     assertThat(registry.blobs().stat(APP, claimed)).isEmpty();
     assertThat(registry.blobs().stat(APP, actual)).isEmpty();
-    assertThat(driver.stat(Paths.blobData(claimed))).isEmpty();
-    assertThat(driver.stat(Paths.blobData(actual))).isEmpty();
+    assertThat(driver.stat(Paths.blobData(KeyDomains.AES256, claimed))).isEmpty();
+    assertThat(driver.stat(Paths.blobData(KeyDomains.AES256, actual))).isEmpty();
     assertThat(driver.list(Paths.uploadsDir(APP))).isEmpty();
     assertKind(() -> uploads.status(APP, id), ErrorKind.BLOB_UPLOAD_UNKNOWN);
     assertKind(() -> uploads.open(APP, id, null), ErrorKind.BLOB_UPLOAD_UNKNOWN);
@@ -186,7 +189,7 @@ class RegistryServicesTest {
       blob = session.commit(digest);
     }
 
-    assertThat(blob).isEqualTo(new BlobInfo(digest, 23));
+    assertThat(blob).isEqualTo(new BlobInfo(digest, 23, KeyDomains.AES256));
     assertThat(read(APP, digest, 0)).isEqualTo(bytes("first part, second part"));
   }
 
@@ -223,9 +226,9 @@ class RegistryServicesTest {
       blob = session.commit(digest);
     }
 
-    assertThat(blob).isEqualTo(new BlobInfo(digest, content.length));
+    assertThat(blob).isEqualTo(new BlobInfo(digest, content.length, KeyDomains.AES256));
     assertThat(digest.algorithm()).isEqualTo(Digest.Algorithm.SHA512);
-    assertThat(driver.getContent(Paths.blobData(digest))).isEqualTo(content);
+    assertThat(driver.getContent(Paths.blobData(KeyDomains.AES256, digest))).isEqualTo(content);
     assertThat(read(APP, digest, 0)).isEqualTo(content);
     assertThat(registry.blobs().stat(APP, Digest.sha256(content))).isEmpty();
   }
@@ -450,7 +453,8 @@ class RegistryServicesTest {
 
     assertThat(registry.blobs().stat(APP, blob.digest())).isEmpty();
     assertThat(registry.blobs().stat(OTHER, blob.digest())).contains(blob);
-    assertThat(driver.stat(Paths.blobData(blob.digest())).map(ObjectInfo::size)).contains(6L);
+    assertThat(driver.stat(Paths.blobData(KeyDomains.AES256, blob.digest())).map(ObjectInfo::size))
+        .contains(6L);
     assertKind(() -> registry.blobs().delete(APP, blob.digest()), ErrorKind.BLOB_UNKNOWN);
   }
 
@@ -523,7 +527,7 @@ class RegistryServicesTest {
     Digest wrong = Digest.sha256(bytes("something else"));
 
     assertKind(() -> registry.manifests().put(APP, wrong, null, body), ErrorKind.DIGEST_INVALID);
-    assertThat(driver.stat(Paths.blobData(Digest.sha256(body)))).isEmpty();
+    assertThat(driver.stat(Paths.blobData(KeyDomains.AES256, Digest.sha256(body)))).isEmpty();
     assertKind(() -> registry.manifests().get(APP, wrong), ErrorKind.MANIFEST_UNKNOWN);
   }
 
@@ -531,7 +535,7 @@ class RegistryServicesTest {
   void manifestWithAMissingBlobIsManifestBlobUnknownAndStoresNothing() throws IOException {
     BlobInfo config = upload(APP, bytes("config"));
     BlobInfo layerElsewhere = upload(OTHER, bytes("layer"));
-    BlobInfo neverUploaded = new BlobInfo(Digest.sha256(bytes("never")), 5);
+    BlobInfo neverUploaded = new BlobInfo(Digest.sha256(bytes("never")), 5, KeyDomains.AES256);
     byte[] missingLayer = imageManifest(config, neverUploaded);
     byte[] layerInOtherRepo = imageManifest(config, layerElsewhere);
     byte[] missingConfig = imageManifest(neverUploaded, config);
@@ -540,7 +544,7 @@ class RegistryServicesTest {
       assertKind(
           () -> registry.manifests().put(APP, Tag.parse("latest"), null, body),
           ErrorKind.MANIFEST_BLOB_UNKNOWN);
-      assertThat(driver.stat(Paths.blobData(Digest.sha256(body)))).isEmpty();
+      assertThat(driver.stat(Paths.blobData(KeyDomains.AES256, Digest.sha256(body)))).isEmpty();
     }
     assertKind(
         () -> registry.manifests().get(APP, Tag.parse("latest")), ErrorKind.MANIFEST_UNKNOWN);
@@ -551,7 +555,8 @@ class RegistryServicesTest {
   void manifestWithAWrongBlobSizeIsManifestInvalid() {
     BlobInfo config = upload(APP, bytes("config"));
     BlobInfo layer = upload(APP, bytes("layer"));
-    byte[] body = imageManifest(config, new BlobInfo(layer.digest(), layer.size() + 1));
+    byte[] body =
+        imageManifest(config, new BlobInfo(layer.digest(), layer.size() + 1, KeyDomains.AES256));
 
     assertKind(
         () -> registry.manifests().put(APP, Tag.parse("latest"), null, body),
@@ -583,7 +588,7 @@ class RegistryServicesTest {
   void indexRequiresItsChildManifests() {
     byte[] child = imageManifest(upload(APP, bytes("config")), upload(APP, bytes("layer")));
     Digest childDigest = Digest.sha256(child);
-    byte[] index = index(List.of(new BlobInfo(childDigest, child.length)));
+    byte[] index = index(List.of(new BlobInfo(childDigest, child.length, KeyDomains.AES256)));
 
     assertKind(
         () -> registry.manifests().put(APP, Tag.parse("multi"), null, index),
@@ -813,7 +818,7 @@ class RegistryServicesTest {
         session.write(ByteBuffer.wrap(bytes("and after")));
         blob = session.commit(digest);
       }
-      assertThat(blob).isEqualTo(new BlobInfo(digest, 34));
+      assertThat(blob).isEqualTo(new BlobInfo(digest, 34, KeyDomains.AES256));
       try (ReadableByteChannel in = restarted.blobs().open(blob, 0);
           InputStream stream = Channels.newInputStream(in)) {
         assertThat(stream.readAllBytes()).isEqualTo(bytes("written before the crash|and after"));

@@ -18,11 +18,16 @@ final class EcrErrors {
           case BLOB_UPLOAD_UNKNOWN -> "UploadNotFoundException";
           case RANGE_INVALID -> "InvalidLayerPartException";
           case LIMIT_EXCEEDED -> "LimitExceededException";
-          case UNAVAILABLE -> "ServerException";
+          case UNAVAILABLE, DATA_CORRUPT -> "ServerException";
+          case KMS_ERROR -> "KmsException";
           case UNAUTHORIZED, DENIED -> "AccessDeniedException";
           default -> "InvalidParameterException";
         };
-    int status = e.kind() == dev.berth.core.ErrorKind.UNAVAILABLE ? 500 : 400;
+    int status =
+        switch (e.kind()) {
+          case UNAVAILABLE, DATA_CORRUPT -> 500;
+          default -> 400;
+        };
     return new AwsException(type, status, e.getMessage());
   }
 }

@@ -88,6 +88,9 @@ public enum OciErrorCode {
       case UNAUTHORIZED -> new Mapped(UNAUTHORIZED, UNAUTHORIZED.status);
       case DENIED -> new Mapped(DENIED, DENIED.status);
       case UNAVAILABLE -> new Mapped(UNAVAILABLE, UNAVAILABLE.status);
+      // The key of the repository cannot be used: the message names the KMS failure.
+      case KMS_ERROR -> new Mapped(DENIED, DENIED.status);
+      case DATA_CORRUPT -> new Mapped(UNAVAILABLE, HttpResponseStatus.INTERNAL_SERVER_ERROR);
     };
   }
 

@@ -30,12 +30,11 @@ public final class OciErrors implements ErrorRenderer {
   @Override
   public Response render(Throwable failure) {
     if (failure instanceof java.io.UncheckedIOException e) {
-      // Storage failures below the domain (identities, policies, settings): retryable.
-      failure =
-          new RegistryException(ErrorKind.UNAVAILABLE, "storage is unavailable", e.getCause());
+      // Storage failures below the domain (identities, policies, settings, streamed bodies).
+      failure = dev.berth.core.repo.Storage.unavailable("serving the request", e.getCause());
     }
     if (failure instanceof RegistryException e) {
-      if (e.kind() == ErrorKind.UNAVAILABLE) {
+      if (e.kind() == ErrorKind.UNAVAILABLE || e.kind() == ErrorKind.DATA_CORRUPT) {
         LOG.error("storage failure: {}", e.getMessage(), e.getCause());
       }
       OciErrorCode.Mapped mapped = OciErrorCode.of(e.kind());
