@@ -525,10 +525,13 @@ public final class ConnectionHandler extends ChannelInboundHandlerAdapter {
 
   /**
    * Copies a stream body to the connection from this (worker) thread, so that blocking reads (from
-   * a remote store) never run on the event loop. Backpressure: a chunk is read only once the
-   * previous one has been written to the socket.
+   * a remote store, or decryption) never run on the event loop. Backpressure with a window of one
+   * chunk: the next chunk is read while the previous one is being written, and written only once
+   * the previous one has reached the socket, so reading and writing overlap and at most two chunks
+   * are in memory per response.
    */
   private static ChannelFuture pump(ChannelHandlerContext c, Response.Stream stream) {
+    ChannelFuture previous = null;
     try (java.nio.channels.ReadableByteChannel in = stream.channel()) {
       while (true) {
         ByteBuf chunk = c.alloc().buffer(STREAM_CHUNK_BYTES);
@@ -545,19 +548,24 @@ public final class ConnectionHandler extends ChannelInboundHandlerAdapter {
           chunk.release();
           throw e;
         }
+        if (previous != null) {
+          previous.awaitUninterruptibly();
+          if (!previous.isSuccess()) {
+            chunk.release();
+            return previous;
+          }
+        }
         if (read < 0) {
           chunk.release();
           return c.writeAndFlush(LastHttpContent.EMPTY_LAST_CONTENT);
         }
-        ChannelFuture written =
-            c.writeAndFlush(new io.netty.handler.codec.http.DefaultHttpContent(chunk));
-        written.awaitUninterruptibly();
-        if (!written.isSuccess()) {
-          return written;
-        }
+        previous = c.writeAndFlush(new io.netty.handler.codec.http.DefaultHttpContent(chunk));
       }
     } catch (IOException | RuntimeException e) {
       LOG.warn("streaming a response failed: {}", e.toString());
+      if (previous != null) {
+        previous.awaitUninterruptibly();
+      }
       return c.close();
     }
   }
