@@ -144,16 +144,26 @@ public final class KeyDomains {
     return domain;
   }
 
-  /** Stores the record of the repository's domain if missing; returns the domain. */
+  /**
+   * Stores the record of the repository's domain if missing, after checking that its key can be
+   * used (as ECR refuses to create a repository with an unusable key); returns the domain.
+   *
+   * @throws IOException a {@link dev.berth.storage.crypto.KeyAccessException} when the key of a new
+   *     {@code KMS} domain cannot be used; nothing is stored then
+   */
   public String ensure(Repository repo, RepositoryConfig config) throws IOException {
     String name = nameOf(repo, config);
-    if (name.equals(AES256) || domains.getIfPresent(name) != null) {
+    if (!name.startsWith("kms-") || domains.getIfPresent(name) != null) {
       return name;
     }
     Domain domain =
         new Domain(
             TYPE_KMS, config.kmsKey() == null ? DEFAULT_KMS_KEY : config.kmsKey(), repo.arn());
-    driver.createIfAbsent(Paths.keyDomainRecord(name), Json.write(domain));
+    String record = Paths.keyDomainRecord(name);
+    if (driver.stat(record).isEmpty()) {
+      check.check(name, domain);
+      driver.createIfAbsent(record, Json.write(domain));
+    }
     domains.put(name, domain);
     return name;
   }
