@@ -260,12 +260,13 @@ public record ServerConfig(
       return this;
     }
 
-    /** How long a node reuses tag, layer and revision links it read; zero turns it off. */
+    /** Encryption at rest (sealing of AES256 repositories, the KMS of KMS repositories). */
     public Builder encryption(Encryption v) {
       encryption = v;
       return this;
     }
 
+    /** How long a node reuses tag, layer and revision links it read; zero turns it off. */
     public Builder cacheRecordTtl(Duration v) {
       cacheRecordTtl = v;
       return this;

@@ -104,9 +104,17 @@ public final class KeyDomains {
     return DOMAIN.matcher(text).matches();
   }
 
+  /**
+   * Whether a repository's blobs are sealed with its KMS key: {@code KMS}, and {@code KMS_DSSE},
+   * whose second layer Berth does not add (its data keys come from the KMS key all the same).
+   */
+  static boolean isKms(RepositoryConfig config) {
+    return TYPE_KMS.equals(config.encryptionType()) || "KMS_DSSE".equals(config.encryptionType());
+  }
+
   /** The domain of a repository with these settings, without storing anything. */
   public String nameOf(Repository repo, RepositoryConfig config) {
-    if (!TYPE_KMS.equals(config.encryptionType())) {
+    if (!isKms(config)) {
       return sealServiceDomain ? AES256 : Paths.DEFAULT_KEY_DOMAIN;
     }
     String key = config.kmsKey() == null ? DEFAULT_KMS_KEY : config.kmsKey();

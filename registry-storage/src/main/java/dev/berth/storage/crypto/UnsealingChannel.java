@@ -39,6 +39,7 @@ final class UnsealingChannel implements ReadableByteChannel {
   private long offsetInRun;
   private byte @Nullable [] objectId;
   private @Nullable SeekableByteChannel plaintext;
+  private @Nullable ByteBuffer ahead;
   private boolean open = true;
 
   UnsealingChannel(
@@ -61,10 +62,19 @@ final class UnsealingChannel implements ReadableByteChannel {
     }
   }
 
-  /** Opens the first run now, so that a replaced object shows before any byte is returned. */
+  /**
+   * Opens the first run and authenticates its first segment now, so that a replaced or damaged
+   * object fails when it is opened (a server can still answer with an error status) rather than
+   * after a response has started. The byte read ahead is returned by the first {@link #read}.
+   */
   void prime() throws IOException {
     if (run < layout.runs().size() && plaintext == null) {
       plaintext = openRun(layout.runs().get(run), offsetInRun);
+      ByteBuffer first = ByteBuffer.allocate(1);
+      if (read(first) > 0) {
+        first.flip();
+        ahead = first;
+      }
     }
   }
 
@@ -75,6 +85,11 @@ final class UnsealingChannel implements ReadableByteChannel {
     }
     if (!dst.hasRemaining()) {
       return 0;
+    }
+    if (ahead != null) {
+      dst.put(ahead.get());
+      ahead = null;
+      return 1;
     }
     int idle = 0;
     while (run < layout.runs().size()) {
