@@ -38,9 +38,10 @@ import org.slf4j.LoggerFactory;
 /**
  * Serves one connection with explicit backpressure. Auto-read is off: the event loop only queues
  * decoded HTTP objects; one drain task at a time processes them in order on the worker executor (so
- * blocking storage I/O never runs on the event loop) and asks the socket for more bytes only after
- * everything queued has been consumed. A request body is therefore never read faster than storage
- * absorbs it, and memory per connection is bounded by one socket read.
+ * blocking storage I/O never runs on the event loop) and the socket is read ahead only while less
+ * than {@link #READ_AHEAD_BYTES} of body is queued. A request body is therefore never read faster
+ * than storage absorbs it, memory per connection is bounded by the read-ahead window plus one
+ * socket read, and the network and the storage work in parallel instead of taking turns per chunk.
  *
  * <ol>
  *   <li>Headers arrive: the route and endpoint are chosen; a streaming endpoint's sink is opened.
@@ -68,11 +69,17 @@ public final class ConnectionHandler extends ChannelInboundHandlerAdapter {
   private final Map<String, String> commonHeaders;
   private final Queue<Object> inbox = new ConcurrentLinkedQueue<>();
   private final AtomicBoolean draining = new AtomicBoolean();
+  private final java.util.concurrent.atomic.AtomicLong queuedBytes =
+      new java.util.concurrent.atomic.AtomicLong();
+
+  /** How much request body may wait in the queue while the socket is read further. */
+  static final long READ_AHEAD_BYTES = 512 * 1024;
+
   private @Nullable ChannelHandlerContext ctx;
 
   // Confined to the drain task (one at a time).
   private @Nullable InFlight current;
-  private boolean closed;
+  private volatile boolean closed;
 
   /**
    * @param router the route table
@@ -93,8 +100,26 @@ public final class ConnectionHandler extends ChannelInboundHandlerAdapter {
 
   @Override
   public void channelRead(ChannelHandlerContext ctx, Object msg) {
+    queuedBytes.addAndGet(sizeOf(msg));
     inbox.add(msg);
     schedule();
+  }
+
+  @Override
+  public void channelReadComplete(ChannelHandlerContext ctx) {
+    // Read ahead while the drain task works, up to the window; the drain task asks again as it
+    // consumes.
+    if (!closed && queuedBytes.get() < READ_AHEAD_BYTES && !inbox.isEmpty()) {
+      ctx.read();
+    }
+    ctx.fireChannelReadComplete();
+  }
+
+  private static long sizeOf(Object msg) {
+    if (msg instanceof io.netty.buffer.ByteBufHolder holder) {
+      return holder.content().readableBytes();
+    }
+    return msg instanceof ByteBuf buf ? buf.readableBytes() : 0;
   }
 
   @Override
@@ -138,6 +163,7 @@ public final class ConnectionHandler extends ChannelInboundHandlerAdapter {
     for (; ; ) {
       Object msg;
       while ((msg = inbox.poll()) != null) {
+        long size = sizeOf(msg);
         try {
           process(msg);
         } catch (RuntimeException e) {
@@ -146,6 +172,12 @@ public final class ConnectionHandler extends ChannelInboundHandlerAdapter {
         } finally {
           if (msg != CLOSED) {
             ReferenceCountUtil.release(msg);
+          }
+        }
+        if (queuedBytes.addAndGet(-size) < READ_AHEAD_BYTES && size > 0 && !closed) {
+          ChannelHandlerContext c = ctx;
+          if (c != null) {
+            c.read();
           }
         }
       }
