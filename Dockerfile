@@ -19,7 +19,7 @@ RUN groupadd --system --gid "${BERTH_UID}" berth \
 COPY registry-http/target/berth.jar /opt/berth/berth.jar
 
 # Read by the java launcher; override with `docker run -e JDK_JAVA_OPTIONS=...`.
-ENV JDK_JAVA_OPTIONS="-XX:MaxRAMPercentage=75 -XX:+ExitOnOutOfMemoryError"
+ENV JDK_JAVA_OPTIONS="-Xms64m -Xmx160m -XX:MaxDirectMemorySize=64m -Djdk.nio.maxCachedBufferSize=262144 -XX:+UseSerialGC -XX:+ExitOnOutOfMemoryError"
 
 USER berth
 WORKDIR /var/lib/berth

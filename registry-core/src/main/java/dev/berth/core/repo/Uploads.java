@@ -48,7 +48,12 @@ public final class Uploads {
   private static final Logger LOG = LoggerFactory.getLogger(Uploads.class);
   private static final Pattern UUID_TEXT =
       Pattern.compile("[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}");
-  private static final int REHASH_BUFFER_BYTES = 1 << 20;
+
+  /**
+   * Read size when rehashing: a heap buffer read from a file channel borrows a direct buffer of the
+   * same size that the JDK keeps per thread, so this stays small (64 worker threads × 64 KiB).
+   */
+  private static final int REHASH_BUFFER_BYTES = 64 * 1024;
 
   /** How long a request waits for another request on the same session to finish. */
   static final Duration LOCK_WAIT = Duration.ofSeconds(30);
@@ -118,7 +123,10 @@ public final class Uploads {
             ErrorKind.RANGE_INVALID,
             "chunk starts at " + expectedOffset + " but the upload holds " + size + " bytes");
       }
-      if (state.hasher == null || state.hashedSize != size) {
+      if (size == 0) {
+        state.hasher = Digest.Algorithm.SHA256.newHasher();
+        state.hashedSize = 0;
+      } else if (state.hasher == null || state.hashedSize != size) {
         rehash(repo, id, state);
       }
       StorageWriter writer =

@@ -169,6 +169,11 @@ public final class ConnectionHandler extends ChannelInboundHandlerAdapter {
         } catch (RuntimeException e) {
           LOG.error("unexpected failure processing a request", e);
           closeNow();
+        } catch (Error e) {
+          // E.g. direct memory exhausted: the client must not wait for an answer that never comes.
+          LOG.error("fatal failure processing a request; closing the connection", e);
+          closeNow();
+          throw e;
         } finally {
           if (msg != CLOSED) {
             ReferenceCountUtil.release(msg);
