@@ -105,7 +105,12 @@ public final class Berth implements AutoCloseable {
     DataStack data = DataStack.open(config, store);
     StorageDriver storage = data.storage();
     Registry registry =
-        Registry.builder().storage(storage).keyDomains(data.keyDomains()).clock(clock).build();
+        Registry.builder()
+            .storage(storage)
+            .keyDomains(data.keyDomains())
+            .tagListingTtl(config.cacheRecordTtl())
+            .clock(clock)
+            .build();
     registry.repositories().ensureDefaults(config.defaultRegistry());
     Lifecycle lifecycle = new Lifecycle(registry, storage, clock);
     List<Route> routes = new ArrayList<>();

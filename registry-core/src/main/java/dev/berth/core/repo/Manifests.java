@@ -51,6 +51,16 @@ public final class Manifests {
   private final Clock clock;
 
   /**
+   * Tag listings for {@code tags/list}, reused for the record lifetime (as tag reads are): this
+   * node's own tag changes drop them at once (a listing that raced a change is not kept), other
+   * nodes' show within the lifetime. Deletes and ECR listings never use them.
+   */
+  private final @Nullable Cache<Repository, List<String>> tagListings;
+
+  private final java.util.concurrent.atomic.AtomicLong tagChanges =
+      new java.util.concurrent.atomic.AtomicLong();
+
+  /**
    * Manifest bytes by digest. Content-addressed bytes never change, so entries need no expiry;
    * whether a repository still holds a manifest is read from its revision record every time.
    */
@@ -66,10 +76,18 @@ public final class Manifests {
   private final Cache<String, Instant> pullsRecorded =
       Caffeine.newBuilder().maximumSize(MAX_TRACKED_PULLS).build();
 
-  Manifests(StorageDriver driver, Blobs blobs, KeyDomains domains, Clock clock) {
+  Manifests(
+      StorageDriver driver, Blobs blobs, KeyDomains domains, Clock clock, Duration tagListingTtl) {
     this.driver = driver;
     this.blobs = blobs;
     this.domains = domains;
+    this.tagListings =
+        tagListingTtl.isZero()
+            ? null
+            : Caffeine.newBuilder()
+                .maximumSize(10_000)
+                .expireAfterWrite(tagListingTtl)
+                .<Repository, List<String>>build();
     this.clock = clock;
   }
 
@@ -138,9 +156,16 @@ public final class Manifests {
           }
           if (reference instanceof Tag tag) {
             byte[] target = stored.toString().getBytes(StandardCharsets.UTF_8);
-            if (!immutable.test(tag)) {
-              driver.putContent(Paths.tagLink(repo, tag), target);
-            } else if (!driver.createIfAbsent(Paths.tagLink(repo, tag), target)) {
+            boolean created;
+            try {
+              created =
+                  !immutable.test(tag)
+                      ? putTag(repo, tag, target)
+                      : driver.createIfAbsent(Paths.tagLink(repo, tag), target);
+            } finally {
+              tagsChanged(repo);
+            }
+            if (!created) {
               Optional<Digest> current = tagTarget(repo, tag);
               if (current.isPresent() && !current.get().equals(stored)) {
                 throw new RegistryException(
@@ -191,7 +216,12 @@ public final class Manifests {
    */
   public void delete(Repository repo, Reference reference) {
     if (reference instanceof Tag tag) {
-      boolean deleted = io("deleting tag " + tag, () -> driver.delete(Paths.tagDir(repo, tag)));
+      boolean deleted;
+      try {
+        deleted = io("deleting tag " + tag, () -> driver.delete(Paths.tagDir(repo, tag)));
+      } finally {
+        tagsChanged(repo);
+      }
       if (!deleted) {
         throw unknown(reference);
       }
@@ -205,7 +235,11 @@ public final class Manifests {
           for (String name : driver.list(Paths.tagsDir(repo))) {
             Tag tag = new Tag(name);
             if (currentTagTarget(repo, tag).filter(digest::equals).isPresent()) {
-              driver.delete(Paths.tagDir(repo, tag));
+              try {
+                driver.delete(Paths.tagDir(repo, tag));
+              } finally {
+                tagsChanged(repo);
+              }
             }
           }
           if (record.subject() != null) {
@@ -223,12 +257,41 @@ public final class Manifests {
    * @throws RegistryException {@link ErrorKind#NAME_UNKNOWN} when the repository does not exist
    */
   public Page<String> tags(Repository repo, @Nullable Integer limit, @Nullable String last) {
-    List<String> names = io("listing tags", () -> driver.list(Paths.tagsDir(repo)));
+    List<String> names = tagListings == null ? null : tagListings.getIfPresent(repo);
+    if (names == null) {
+      long before = tagChanges.get();
+      names = io("listing tags", () -> driver.list(Paths.tagsDir(repo)));
+      if (tagListings != null) {
+        synchronized (tagChanges) {
+          if (tagChanges.get() == before) {
+            tagListings.put(repo, List.copyOf(names));
+          }
+        }
+      }
+    }
     if (names.isEmpty() && !exists(repo)) {
       throw new RegistryException(
           ErrorKind.NAME_UNKNOWN, "repository name not known: " + repo.name());
     }
     return Page.of(names, limit, last);
+  }
+
+  /**
+   * Drops the cached tag listing of a repository after this node changed its tags (or removed the
+   * repository); a listing read meanwhile is not kept.
+   */
+  private boolean putTag(Repository repo, Tag tag, byte[] target) throws IOException {
+    driver.putContent(Paths.tagLink(repo, tag), target);
+    return true;
+  }
+
+  void tagsChanged(Repository repo) {
+    if (tagListings != null) {
+      synchronized (tagChanges) {
+        tagChanges.incrementAndGet();
+        tagListings.invalidate(repo);
+      }
+    }
   }
 
   /** The manifests in the repository whose subject is the digest, optionally of one type. */

@@ -37,6 +37,7 @@ public record Registry(
     private @Nullable StorageDriver storage;
     private Clock clock = Clock.systemUTC();
     private @Nullable KeyDomains keyDomains;
+    private java.time.Duration tagListingTtl = java.time.Duration.ZERO;
 
     private Builder() {}
 
@@ -52,6 +53,15 @@ public record Registry(
       return this;
     }
 
+    /**
+     * How long {@code tags/list} may reuse a repository's tag listing (this node's changes drop it
+     * at once); zero (the default) lists the store every time.
+     */
+    public Builder tagListingTtl(java.time.Duration ttl) {
+      this.tagListingTtl = ttl;
+      return this;
+    }
+
     /** The clock for push times and upload expiry. */
     public Builder clock(Clock clock) {
       this.clock = clock;
@@ -62,7 +72,7 @@ public record Registry(
       StorageDriver driver = Objects.requireNonNull(storage, "storage");
       KeyDomains domains = keyDomains != null ? keyDomains : new KeyDomains(driver);
       Blobs blobs = new Blobs(driver, domains);
-      Manifests manifests = new Manifests(driver, blobs, domains, clock);
+      Manifests manifests = new Manifests(driver, blobs, domains, clock, tagListingTtl);
       ResourcePolicies policies = new ResourcePolicies(driver);
       return new Registry(
           blobs,

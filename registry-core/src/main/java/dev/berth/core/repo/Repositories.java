@@ -182,6 +182,7 @@ public final class Repositories {
         });
     policies.invalidate();
     domains.forget(repo);
+    manifests.tagsChanged(repo);
     return config;
   }
 
