@@ -13,8 +13,9 @@ import java.util.Optional;
 
 /**
  * Which key seals an object, from the {@link Paths} layout and the {@link KeyDomains}: a blob by
- * its key domain, an upload session by its repository's domain (so that completing an upload moves
- * sealed bytes unchanged), everything else (links, settings, identities) not at all.
+ * its key domain, an upload session's staged data by its repository's domain (so that completing an
+ * upload moves sealed bytes unchanged), everything else (links, settings, upload start records,
+ * identities) not at all.
  *
  * <ul>
  *   <li>{@value KeyDomains#AES256}: the service key {@value #SERVICE_KEY} of the local provider.
@@ -56,7 +57,7 @@ public final class DomainKeyPolicy implements KeyPolicy {
         && s.length > FIRST_NAME_SEGMENT + 1
         && s[3].equals("repositories")) {
       for (int i = FIRST_NAME_SEGMENT + 1; i < s.length; i++) {
-        if (s[i].equals(Paths.UPLOADS_DIR)) {
+        if (s[i].equals(Paths.UPLOADS_DIR) && s[s.length - 1].equals("data")) {
           Repository repo =
               new Repository(
                   new RegistryId(s[1], s[2]),

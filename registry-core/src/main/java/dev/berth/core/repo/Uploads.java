@@ -33,7 +33,8 @@ import org.slf4j.LoggerFactory;
  * atomic step.
  *
  * <ol>
- *   <li>{@link #start} creates the session (empty staged data and a start record).
+ *   <li>{@link #start} creates the session (a start record; the staged data comes with the first
+ *       write).
  *   <li>{@link #open} takes the session's lock, checks the client's offset against the staged size,
  *       and returns an {@link UploadSession} that appends and hashes.
  *   <li>{@link UploadSession#commit} fsyncs, compares digests, moves the data to {@code blobs/} (or
@@ -89,9 +90,10 @@ public final class Uploads {
     io(
         "starting upload",
         () -> {
+          // The staged data is created by the first write (every write opens the session):
+          // a POST costs one durable record, and no key for an empty sealed object.
           driver.putContent(
               Paths.uploadStartedAt(repo, id), Json.write(new StartRecord(clock.instant())));
-          driver.writer(Paths.uploadData(repo, id), false).close();
           return null;
         });
     return new UploadStatus(id, 0);
@@ -256,10 +258,20 @@ public final class Uploads {
     state.lock.release();
   }
 
+  /** The staged size: 0 for a session that has its start record but no data yet. */
   private long stagedSize(Repository repo, UUID id) {
-    return io("reading upload " + id, () -> driver.stat(Paths.uploadData(repo, id)))
-        .orElseThrow(() -> unknown(id))
-        .size();
+    return io(
+        "reading upload " + id,
+        () -> {
+          Optional<ObjectInfo> data = driver.stat(Paths.uploadData(repo, id));
+          if (data.isPresent()) {
+            return data.get().size();
+          }
+          if (driver.stat(Paths.uploadStartedAt(repo, id)).isPresent()) {
+            return 0L;
+          }
+          throw unknown(id);
+        });
   }
 
   private void rehash(Repository repo, UUID id, SessionState state) {
