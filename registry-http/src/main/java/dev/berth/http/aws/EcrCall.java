@@ -146,15 +146,7 @@ public final class EcrCall {
   /** Requires that the caller may perform {@code action} on the repository or registry. */
   public void authorize(String action, @Nullable Repository repo) {
     RegistryId target = repo != null ? repo.registry() : registryId();
-    String resource =
-        repo != null
-            ? "arn:aws:ecr:"
-                + target.region()
-                + ":"
-                + target.account()
-                + ":repository/"
-                + repo.name()
-            : "*";
+    String resource = repo != null ? repo.arn() : "*";
     List<String> policies =
         repo != null
             ? registry.policies().forRepository(repo)

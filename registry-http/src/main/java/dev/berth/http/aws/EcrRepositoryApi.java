@@ -418,12 +418,7 @@ final class EcrRepositoryApi {
 
   /** The repository's ARN. */
   static String arn(Repository repo) {
-    return "arn:aws:ecr:"
-        + repo.registry().region()
-        + ":"
-        + repo.registry().account()
-        + ":repository/"
-        + repo.name();
+    return repo.arn();
   }
 
   /** The {@code repositoryUri} for a request that came with the given {@code Host}. */

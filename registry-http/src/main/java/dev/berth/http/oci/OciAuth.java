@@ -134,12 +134,7 @@ final class OciAuth {
 
   /** {@code arn:aws:ecr:<region>:<account>:repository/<name>}. */
   static String repositoryArn(Repository repo) {
-    return "arn:aws:ecr:"
-        + repo.registry().region()
-        + ":"
-        + repo.registry().account()
-        + ":repository/"
-        + repo.name();
+    return repo.arn();
   }
 
   private static RegistryException unauthorized(String message) {
