@@ -83,3 +83,18 @@ log "busybox: $(command -v busybox)"
 log "AWS CLI v2: $(/usr/bin/aws --version 2>&1)"
 # The pip AWS CLI v1 comes with the image, not from here; say which `aws` is first on PATH.
 log "aws on PATH: $(command -v aws || echo none) ($(aws --version 2>&1 || true))"
+
+# Python's moto (S3 and KMS for MultiNodeIT, S3MotoContractIT, AwsKmsKeyProviderIT,
+# EncryptionKmsIT) and the pip AWS CLI v1 come with the machine image: neither is a Debian
+# package here and PyPI is not reachable. Stop now, with the reason, when the image lacks them,
+# rather than in the middle of the test run.
+if ! python3 -c 'import moto.server, flask, werkzeug' 2>/dev/null; then
+  log "python3 cannot import moto.server (moto[server]); the integration tests need it"
+  exit 1
+fi
+log "moto $(python3 -c 'import moto; print(moto.__version__)')"
+if ! aws --version 2>&1 | grep -q '^aws-cli/1\.'; then
+  log "the first aws on PATH is not the pip AWS CLI v1 that AuthWorkflowIT runs beside /usr/bin/aws"
+  exit 1
+fi
+log "docker-registry: $(/usr/bin/docker-registry --version 2>&1 | head -n 1)"

@@ -395,7 +395,7 @@ final class EcrRepositoryApi {
    */
   private static boolean locksOut(EcrCall call, Repository repo, Policy policy) {
     RequestContext ctx =
-        RequestContext.builder(call.caller().principal(), "ecr:SetRepositoryPolicy", arn(repo))
+        RequestContext.builder(call.caller().principal(), "ecr:SetRepositoryPolicy", repo.arn())
             .resourceAccount(repo.registry().account())
             .sourceIp(call.exchange().remoteIp())
             .secureTransport(false)
@@ -415,11 +415,6 @@ final class EcrRepositoryApi {
   }
 
   // ---- shapes shared with the registry group ----
-
-  /** The repository's ARN. */
-  static String arn(Repository repo) {
-    return repo.arn();
-  }
 
   /** The {@code repositoryUri} for a request that came with the given {@code Host}. */
   static String repositoryUri(@Nullable String host, Repository repo) {
@@ -451,7 +446,7 @@ final class EcrRepositoryApi {
 
   /** Fills the {@code Repository} shape. */
   static void repositoryJson(ObjectNode node, EcrCall call, Repository repo, RepositoryConfig c) {
-    node.put("repositoryArn", arn(repo));
+    node.put("repositoryArn", repo.arn());
     node.put("registryId", repo.registry().account());
     node.put("repositoryName", repo.name().value());
     node.put("repositoryUri", repositoryUri(call.exchange().header(HttpHeaderNames.HOST), repo));

@@ -115,7 +115,7 @@ final class OciAuth {
       return true;
     }
     List<String> resourcePolicies = policies.forRepository(repo);
-    String arn = repositoryArn(repo);
+    String arn = repo.arn();
     Map<String, List<String>> keys =
         Map.of(
             "aws:SourceIp", List.of(ex.remoteIp()),
@@ -130,11 +130,6 @@ final class OciAuth {
       }
     }
     return true;
-  }
-
-  /** {@code arn:aws:ecr:<region>:<account>:repository/<name>}. */
-  static String repositoryArn(Repository repo) {
-    return repo.arn();
   }
 
   private static RegistryException unauthorized(String message) {

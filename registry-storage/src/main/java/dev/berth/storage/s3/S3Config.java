@@ -55,30 +55,6 @@ public record S3Config(
   /** The largest number of tries accepted. */
   public static final int MAX_ATTEMPTS = 20;
 
-  /** A configuration with the default number of tries per request. */
-  public S3Config(
-      @Nullable URI endpoint,
-      String region,
-      String bucket,
-      String prefix,
-      boolean pathStyle,
-      Credentials credentials,
-      @Nullable String storageClass,
-      @Nullable Encryption encryption,
-      long partSizeBytes) {
-    this(
-        endpoint,
-        region,
-        bucket,
-        prefix,
-        pathStyle,
-        credentials,
-        storageClass,
-        encryption,
-        partSizeBytes,
-        DEFAULT_MAX_ATTEMPTS);
-  }
-
   /** Validates every field and normalizes the prefix to empty or ending with a slash. */
   public S3Config {
     Objects.requireNonNull(region, "region");

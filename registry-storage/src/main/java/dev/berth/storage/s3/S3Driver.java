@@ -313,32 +313,13 @@ public final class S3Driver implements StorageDriver {
             page.contents().stream()
                 .map(o -> ObjectIdentifier.builder().key(o.key()).build())
                 .toList();
-        if (!keys.isEmpty() && !batchDeletes) {
-          for (ObjectIdentifier k : keys) {
-            deleteObject(k.key(), path);
-          }
-          deleted = true;
-        } else if (!keys.isEmpty()) {
-          DeleteObjectsResponse response;
-          try {
-            response =
-                s3.deleteObjects(
-                    b -> b.bucket(config.bucket()).delete(d -> d.objects(keys).quiet(true)));
-          } catch (AwsServiceException e) {
-            if (e.statusCode() != 501) {
-              throw e;
-            }
-            // The store has no DeleteObjects, or refuses its checksum header (s3proxy): delete
-            // one key at a time from now on.
-            batchDeletes = false;
+        if (!keys.isEmpty()) {
+          DeleteObjectsResponse response = batchDeletes ? deleteBatch(keys) : null;
+          if (response == null) {
             for (ObjectIdentifier k : keys) {
               deleteObject(k.key(), path);
             }
-            deleted = true;
-            token = Boolean.TRUE.equals(page.isTruncated()) ? page.nextContinuationToken() : null;
-            continue;
-          }
-          if (response.hasErrors() && !response.errors().isEmpty()) {
+          } else if (response.hasErrors() && !response.errors().isEmpty()) {
             var error = response.errors().get(0);
             throw new IOException(
                 "S3 DeleteObjects failed for "
@@ -553,6 +534,23 @@ public final class S3Driver implements StorageDriver {
       // 404: finished or aborted meanwhile, nothing to sweep; a store that cannot list parts is
       // judged by the upload's Initiated time alone.
       return e.statusCode() == 404;
+    }
+  }
+
+  /**
+   * DeleteObjects of one batch; null when the store has no DeleteObjects or refuses its checksum
+   * header (501, s3proxy), after which this driver deletes one key at a time.
+   */
+  private @Nullable DeleteObjectsResponse deleteBatch(List<ObjectIdentifier> keys) {
+    try {
+      return s3.deleteObjects(
+          b -> b.bucket(config.bucket()).delete(d -> d.objects(keys).quiet(true)));
+    } catch (AwsServiceException e) {
+      if (e.statusCode() != 501) {
+        throw e;
+      }
+      batchDeletes = false;
+      return null;
     }
   }
 
