@@ -170,13 +170,18 @@ public final class Bench {
   static final String RSS_START = "server RSS after start";
   static final String RSS_PEAK = "server peak RSS (VmHWM), whole run";
 
+  /** Scenario groups, as {@code --only} names them. */
+  static final List<String> GROUPS = List.of("blob", "manifest", "small", "tags");
+
   private final Sizes sizes;
+  private final List<String> groups;
   private final List<Target> targets;
   private final Table table;
   private final Blobs blobs;
 
-  private Bench(Sizes sizes, List<Target> targets) {
+  private Bench(Sizes sizes, List<String> groups, List<Target> targets) {
     this.sizes = sizes;
+    this.groups = List.copyOf(groups);
     this.targets = List.copyOf(targets);
     this.table = new Table(targets);
     this.blobs = new Blobs(sizes.poolBytes());
@@ -196,7 +201,7 @@ public final class Bench {
 
   private static void usage() {
     System.err.println(
-        "usage: Bench run [--quick] --clk-tck N --target NAME:PORT:PID[:TOKEN_ENV] --target ...\n"
+        "usage: Bench run [--quick] [--only blob,manifest,small,tags] --clk-tck N --target NAME:PORT:PID[:TOKEN_ENV] --target ...\n"
             + "       Bench free-ports N\n"
             + "       Bench await URL PID SECONDS");
     System.exit(2);
@@ -206,9 +211,16 @@ public final class Bench {
     Sizes sizes = Sizes.FULL;
     long ticks = 100;
     List<String> specs = new ArrayList<>();
+    List<String> groups = GROUPS;
     for (int i = 0; i < args.size(); i++) {
       switch (args.get(i)) {
         case "--quick" -> sizes = Sizes.QUICK;
+        case "--only" -> {
+          groups = Arrays.asList(args.get(++i).split(","));
+          if (!GROUPS.containsAll(groups)) {
+            usage();
+          }
+        }
         case "--clk-tck" -> ticks = Long.parseLong(args.get(++i));
         case "--target" -> specs.add(args.get(++i));
         default -> usage();
@@ -221,8 +233,11 @@ public final class Bench {
     for (String spec : specs) {
       targets.add(Target.parse(spec, ticks));
     }
-    Bench bench = new Bench(sizes, targets);
+    Bench bench = new Bench(sizes, groups, targets);
     System.out.println("- " + sizes.describe());
+    if (!groups.equals(GROUPS)) {
+      System.out.println("- only the scenario groups " + String.join(", ", groups));
+    }
     System.out.println();
     bench.runAll();
     bench.table.print(System.out);
@@ -239,35 +254,59 @@ public final class Bench {
   }
 
   private void runAll() throws Exception {
-    table.row(PUSH_MONOLITHIC, "MB/s");
-    table.row(PUSH_CHUNKED, "MB/s");
-    table.row(PULL_ONE, "MB/s");
-    table.row(PULL_PARALLEL, "MB/s");
-    table.row(GET_RATE, "req/s");
-    table.row(GET_P50, "ms");
-    table.row(GET_P99, "ms");
-    table.row(HEAD_RATE, "req/s");
-    table.row(HEAD_P50, "ms");
-    table.row(HEAD_P99, "ms");
-    table.row(SMALL_ONE, "blobs/s");
-    table.row(SMALL_MANY, "blobs/s");
-    table.row(TAG_PUT, "tags/s");
-    table.row(LIST_RATE, "req/s");
-    table.row(LIST_P50, "ms");
-    table.row(LIST_P99, "ms");
-    table.row(CPU_GET, "µs/req");
-    table.row(CPU_HEAD, "µs/req");
-    table.row(CPU_LIST, "µs/req");
+    boolean blob = groups.contains("blob");
+    boolean manifest = groups.contains("manifest");
+    boolean small = groups.contains("small");
+    boolean tags = groups.contains("tags");
+    if (blob) {
+      table.row(PUSH_MONOLITHIC, "MB/s");
+      table.row(PUSH_CHUNKED, "MB/s");
+      table.row(PULL_ONE, "MB/s");
+      table.row(PULL_PARALLEL, "MB/s");
+    }
+    if (manifest) {
+      table.row(GET_RATE, "req/s");
+      table.row(GET_P50, "ms");
+      table.row(GET_P99, "ms");
+      table.row(HEAD_RATE, "req/s");
+      table.row(HEAD_P50, "ms");
+      table.row(HEAD_P99, "ms");
+    }
+    if (small) {
+      table.row(SMALL_ONE, "blobs/s");
+      table.row(SMALL_MANY, "blobs/s");
+    }
+    if (tags) {
+      table.row(TAG_PUT, "tags/s");
+      table.row(LIST_RATE, "req/s");
+      table.row(LIST_P50, "ms");
+      table.row(LIST_P99, "ms");
+    }
+    if (manifest) {
+      table.row(CPU_GET, "µs/req");
+      table.row(CPU_HEAD, "µs/req");
+    }
+    if (tags) {
+      table.row(CPU_LIST, "µs/req");
+    }
     table.row(RSS_START, "MiB");
     table.row(RSS_PEAK, "MiB");
 
     for (Target target : targets) {
       figure(RSS_START, target, () -> target.process().rssBytes() / (double) MIB);
     }
-    pushAndPull();
-    manifestReads();
-    smallBlobs();
-    tags();
+    if (blob) {
+      pushAndPull();
+    }
+    if (manifest) {
+      manifestReads();
+    }
+    if (small) {
+      smallBlobs();
+    }
+    if (tags) {
+      tags();
+    }
     for (Target target : targets) {
       if (!target.process().alive()) {
         table.fail(target.name() + " is no longer running");

@@ -19,6 +19,7 @@ import dev.berth.http.server.HttpServer;
 import dev.berth.http.server.Route;
 import dev.berth.http.server.Router;
 import dev.berth.storage.StorageDriver;
+import dev.berth.storage.crypto.CipherWarmup;
 import dev.berth.storage.fs.FilesystemDriver;
 import dev.berth.storage.s3.S3Driver;
 import java.io.IOException;
@@ -199,6 +200,7 @@ public final class Berth implements AutoCloseable {
         Math.min(every, FIRST_LIFECYCLE_RUN.toMillis()),
         every,
         TimeUnit.MILLISECONDS);
+    startWarmup();
     InetSocketAddress address = server.address();
     LOG.info(
         "Berth listening on http://{}:{} ({}), storage: {}, registry {}, records cached for {}",
@@ -209,6 +211,31 @@ public final class Berth implements AutoCloseable {
         config.defaultRegistry(),
         config.cacheRecordTtl());
     return berth;
+  }
+
+  /**
+   * Has the JIT compile sealing, unsealing and hashing on a background thread, so that the first
+   * large uploads and downloads after a start run at full speed ({@link CipherWarmup}).
+   */
+  private static void startWarmup() {
+    Thread warmup =
+        new Thread(
+            () -> {
+              long start = System.nanoTime();
+              try {
+                long bytes = CipherWarmup.run();
+                LOG.debug(
+                    "warm-up sealed and unsealed {} MiB in {} ms",
+                    bytes >> 20,
+                    (System.nanoTime() - start) / 1_000_000);
+              } catch (IOException | RuntimeException e) {
+                LOG.warn("warm-up of the sealing code failed (only speed is affected)", e);
+              }
+            },
+            "berth-warmup");
+    warmup.setDaemon(true);
+    warmup.setPriority(Thread.MIN_PRIORITY);
+    warmup.start();
   }
 
   /** Removes upload sessions older than the configured expiry; runs on the jobs thread. */

@@ -73,7 +73,7 @@ public final class ConnectionHandler extends ChannelInboundHandlerAdapter {
       new java.util.concurrent.atomic.AtomicLong();
 
   /** How much request body may wait in the queue while the socket is read further. */
-  static final long READ_AHEAD_BYTES = 512 * 1024;
+  static final long READ_AHEAD_BYTES = 2 * 1024 * 1024;
 
   private @Nullable ChannelHandlerContext ctx;
 

@@ -51,10 +51,14 @@ final class CipherReader implements Closeable {
     seek(position);
     ByteBuffer window = dst.slice().limit(wanted);
     while (window.hasRemaining()) {
-      int n = channel().read(window);
+      // In slices the JDK's per-thread temporary direct buffers cover (see RunSealer).
+      int slice = Math.min(RunSealer.IO_SLICE_BYTES, window.remaining());
+      ByteBuffer piece = window.slice().limit(slice);
+      int n = channel().read(piece);
       if (n < 0) {
         break;
       }
+      window.position(window.position() + n);
       channelPosition += n;
     }
     int read = window.position();

@@ -1,5 +1,6 @@
 package dev.berth.storage.crypto;
 
+import com.google.crypto.tink.subtle.AesGcmHkdfStreaming;
 import dev.berth.storage.crypto.SealedFormat.Header;
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -13,9 +14,22 @@ import java.util.Arrays;
  * #finish()} the last segment and the trailer.
  */
 final class RunSealer {
+  /**
+   * Largest piece handed to the inner writer or copied at once. A file channel copies a heap buffer
+   * through a temporary direct buffer that the JDK caches per thread only up to {@code
+   * jdk.nio.maxCachedBufferSize} (256 KiB by default here); a whole ciphertext segment is 16 bytes
+   * over that and would cost a fresh direct allocation per segment.
+   */
+  static final int IO_SLICE_BYTES = 128 * 1024;
+
   private final WritableByteChannel out;
   private final Header header;
   private final WritableByteChannel encrypting;
+  private final int plaintextSegmentBytes;
+
+  /** Plaintext bytes that still fit in the segment being filled. */
+  private int segmentRoom;
+
   private long ciphertextBytes;
   private long plaintextBytes;
   private boolean finished;
@@ -26,9 +40,11 @@ final class RunSealer {
     writeFully(out, ByteBuffer.wrap(header.encoded()));
     byte[] key = dataKey.clone();
     try {
+      AesGcmHkdfStreaming aead = SealedFormat.streamingAead(key, header.segmentBytes());
+      this.plaintextSegmentBytes = aead.getPlaintextSegmentSize();
+      this.segmentRoom = plaintextSegmentBytes - aead.getCiphertextOffset();
       this.encrypting =
-          SealedFormat.streamingAead(key, header.segmentBytes())
-              .newEncryptingChannel(new Counting(), SealedFormat.associatedData(header, ref));
+          aead.newEncryptingChannel(new Counting(), SealedFormat.associatedData(header, ref));
     } catch (GeneralSecurityException e) {
       throw new IOException("cannot start sealing", e);
     } finally {
@@ -36,11 +52,28 @@ final class RunSealer {
     }
   }
 
-  /** Encrypts all of {@code src}. */
+  /**
+   * Encrypts all of {@code src}.
+   *
+   * <p>Tink's channel is fed so that no write crosses a segment boundary: it then copies each
+   * segment into its own heap buffer and encrypts it with one {@code doFinal}, which the JDK runs
+   * with its vectorized AES-GCM. A write across a boundary makes Tink encrypt with an {@code
+   * update} and a {@code doFinal} over two buffers (one of them the caller's, often direct), for
+   * which the JDK runs GHASH on a slower path.
+   */
   void write(ByteBuffer src) throws IOException {
     int before = src.remaining();
     while (src.hasRemaining()) {
-      encrypting.write(src);
+      if (segmentRoom == 0) {
+        segmentRoom = plaintextSegmentBytes;
+      }
+      int n = Math.min(segmentRoom, src.remaining());
+      ByteBuffer piece = src.slice().limit(n);
+      while (piece.hasRemaining()) {
+        encrypting.write(piece);
+      }
+      src.position(src.position() + n);
+      segmentRoom -= n;
     }
     plaintextBytes += before;
   }
@@ -76,7 +109,11 @@ final class RunSealer {
     @Override
     public int write(ByteBuffer src) throws IOException {
       int n = src.remaining();
-      writeFully(out, src);
+      while (src.hasRemaining()) {
+        int slice = Math.min(IO_SLICE_BYTES, src.remaining());
+        writeFully(out, src.slice().limit(slice));
+        src.position(src.position() + slice);
+      }
       ciphertextBytes += n;
       return n;
     }

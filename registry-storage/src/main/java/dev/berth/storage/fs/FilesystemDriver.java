@@ -2,7 +2,6 @@ package dev.berth.storage.fs;
 
 import static java.nio.file.StandardCopyOption.ATOMIC_MOVE;
 import static java.nio.file.StandardCopyOption.REPLACE_EXISTING;
-import static java.nio.file.StandardOpenOption.APPEND;
 import static java.nio.file.StandardOpenOption.CREATE;
 import static java.nio.file.StandardOpenOption.CREATE_NEW;
 import static java.nio.file.StandardOpenOption.READ;
@@ -49,7 +48,9 @@ import org.slf4j.LoggerFactory;
  *   <li>{@link #createIfAbsent} stages the same way but hard-links the temporary file to the
  *       target, which fails atomically when the target exists.
  *   <li>{@link #move} renames and fsyncs both directories.
- *   <li>{@link StorageWriter#commit()} fsyncs the file and its directory.
+ *   <li>{@link StorageWriter#commit()} fsyncs the file and its directory. Writers write whole
+ *       blocks with direct I/O where the filesystem allows it, so that a large upload is not copied
+ *       into the page cache only to be flushed by that fsync ({@link FileAppender}).
  * </ol>
  *
  * <p>Directories are created on demand and removed again once empty, so a directory exists only
@@ -75,6 +76,7 @@ public final class FilesystemDriver implements StorageDriver {
 
   private final Path root;
   private final Path staging;
+  private final FileAppender.DirectIo directIo;
 
   /**
    * Opens (and creates, if needed) a driver rooted at the given directory.
@@ -82,6 +84,22 @@ public final class FilesystemDriver implements StorageDriver {
    * @throws IOException when the root or its staging directory cannot be created
    */
   public FilesystemDriver(Path root) throws IOException {
+    this(root, true);
+  }
+
+  /**
+   * Opens (and creates, if needed) a driver rooted at the given directory.
+   *
+   * @param directIo whether writers write whole blocks with direct I/O where the filesystem allows
+   *     it (see {@link FileAppender}); false writes everything through the page cache
+   * @throws IOException when the root or its staging directory cannot be created
+   */
+  public FilesystemDriver(Path root, boolean directIo) throws IOException {
+    this(root, new FileAppender.DirectIo(directIo));
+  }
+
+  FilesystemDriver(Path root, FileAppender.DirectIo directIo) throws IOException {
+    this.directIo = directIo;
     this.root = root.toAbsolutePath().normalize();
     Files.createDirectories(this.root);
     this.staging = this.root.resolve(STAGING_DIRECTORY);
@@ -219,10 +237,10 @@ public final class FilesystemDriver implements StorageDriver {
             file,
             () ->
                 append
-                    ? FileChannel.open(file, CREATE, WRITE, APPEND)
-                    : FileChannel.open(file, CREATE, WRITE, TRUNCATE_EXISTING));
+                    ? FileChannel.open(file, CREATE, READ, WRITE)
+                    : FileChannel.open(file, CREATE, READ, WRITE, TRUNCATE_EXISTING));
     try {
-      return new FileWriter(file, channel);
+      return new FileWriter(file, channel, new FileAppender(file, channel, directIo));
     } catch (IOException | RuntimeException e) {
       channel.close();
       throw e;
@@ -473,16 +491,19 @@ public final class FilesystemDriver implements StorageDriver {
     }
   }
 
-  /** Writes straight into the object's file; the object's path is expected to be staging. */
+  /**
+   * Writes straight into the object's file (see {@link FileAppender}); the object's path is
+   * expected to be staging.
+   */
   private final class FileWriter implements StorageWriter {
     private final Path file;
     private final FileChannel channel;
-    private long size;
+    private final FileAppender appender;
 
-    FileWriter(Path file, FileChannel channel) throws IOException {
+    FileWriter(Path file, FileChannel channel, FileAppender appender) {
       this.file = file;
       this.channel = channel;
-      this.size = channel.size();
+      this.appender = appender;
     }
 
     @Override
@@ -490,14 +511,12 @@ public final class FilesystemDriver implements StorageDriver {
       if (!channel.isOpen()) {
         throw new ClosedChannelException();
       }
-      int written = writeFully(channel, source);
-      size += written;
-      return written;
+      return appender.write(source);
     }
 
     @Override
     public long size() {
-      return size;
+      return appender.size();
     }
 
     @Override
@@ -510,19 +529,36 @@ public final class FilesystemDriver implements StorageDriver {
       if (!channel.isOpen()) {
         throw new ClosedChannelException();
       }
-      channel.force(true);
-      channel.close();
+      try {
+        appender.finish();
+        channel.force(true);
+      } finally {
+        appender.close();
+        channel.close();
+      }
       fsyncDirectory(parent(file));
     }
 
     @Override
     public void close() throws IOException {
-      channel.close();
+      if (!channel.isOpen()) {
+        return;
+      }
+      try {
+        appender.finish();
+      } finally {
+        appender.close();
+        channel.close();
+      }
     }
 
     @Override
     public void cancel() throws IOException {
-      channel.close();
+      try {
+        appender.abandon();
+      } finally {
+        channel.close();
+      }
       Files.deleteIfExists(file);
       fsyncDirectory(pruneEmptyDirectories(parent(file)));
     }

@@ -257,7 +257,9 @@ abstract class S3StoreContract extends StorageDriverContract {
     switch (uploadInitiated()) {
       case FIXED_IN_2010 -> assertThat(driver.sweepIncompleteWrites(Duration.ZERO)).isEqualTo(2);
       case TIME_OF_LISTING -> {
-        assertThat(driver.sweepIncompleteWrites(Duration.ZERO)).isZero();
+        // Whether an age of zero reaches them depends on clock granularity (the store's times
+        // can trail ours by milliseconds), so only the hour-old sweep a node runs is asserted.
+        assertThat(driver.sweepIncompleteWrites(Duration.ofHours(1))).isZero();
         assertThat(openUploads(prefix)).hasSize(2);
         assertThat(driver.sweepIncompleteWrites(Duration.ofSeconds(-60))).isEqualTo(2);
       }
