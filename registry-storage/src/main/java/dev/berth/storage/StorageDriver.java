@@ -18,10 +18,11 @@ import org.jspecify.annotations.Nullable;
  * an {@link IOException} and changes nothing.
  *
  * <p>Durability contract: every method that writes returns only after the data is durable (the
- * filesystem driver fsyncs the file and its directory), and no reader ever sees a partially written
- * object: {@link #putContent}, {@link #createIfAbsent} and {@link #move} replace atomically.
- * Objects being written through a {@link StorageWriter} are visible only at the writer's own path,
- * which callers keep in a staging area.
+ * filesystem driver fsyncs the file and its directory), unless the calling thread opened a {@link
+ * #deferSyncs()} scope: then the scope's writes are durable when it closes. No reader ever sees a
+ * partially written object: {@link #putContent}, {@link #createIfAbsent} and {@link #move} replace
+ * atomically. Objects being written through a {@link StorageWriter} are visible only at the
+ * writer's own path, which callers keep in a staging area.
  */
 public interface StorageDriver extends AutoCloseable {
 
@@ -40,6 +41,17 @@ public interface StorageDriver extends AutoCloseable {
 
   /** Atomically creates or replaces the object at the path with the given bytes, durably. */
   void putContent(String path, byte[] content) throws IOException;
+
+  /**
+   * Writes a small object as {@link #putContent} does, but returns without waiting for it to be
+   * durable: for records whose loss in a crash is harmless, such as the start record of an upload
+   * (a lost session is started again by the client). After a crash the object may be missing,
+   * empty, or hold its previous content; otherwise readers see all of it or none of it. The default
+   * is {@link #putContent}.
+   */
+  default void putTransient(String path, byte[] content) throws IOException {
+    putContent(path, content);
+  }
 
   /**
    * Atomically creates the object only if none is at the path.
@@ -123,6 +135,30 @@ public interface StorageDriver extends AutoCloseable {
       putContent(path, content);
       return true;
     }
+  }
+
+  /**
+   * Defers the syncs that make this thread's writes durable until the returned scope closes, so
+   * that an operation of several writes (an upload's commit: the data moved into place, the session
+   * removed, a link written) syncs each directory once instead of once per write.
+   *
+   * <p>Inside the scope every write is still atomic, and file contents are still flushed before a
+   * rename makes them visible; only the syncs of directory entries wait. The writes are durable
+   * when {@link SyncScope#close()} returns; a crash before that may lose some of them. Scopes nest
+   * (only the outermost one syncs) and belong to the thread that opened them. The default, for
+   * stores whose writes are durable on return anyway, defers nothing.
+   */
+  default SyncScope deferSyncs() {
+    return SyncScope.NONE;
+  }
+
+  /** The scope of {@link #deferSyncs()}; closing it makes the scope's writes durable. */
+  interface SyncScope extends AutoCloseable {
+    /** A scope that defers nothing. */
+    SyncScope NONE = () -> {};
+
+    @Override
+    void close();
   }
 
   /**

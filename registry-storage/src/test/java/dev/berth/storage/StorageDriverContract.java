@@ -795,6 +795,38 @@ public abstract class StorageDriverContract {
 
   // ---- helpers
 
+  // ---- transient writes and deferred syncs
+
+  @Test
+  void putTransientWritesAndReplacesLikePutContent() throws IOException {
+    driver.putTransient("t/a/record", bytes("first"));
+    assertThat(driver.getContent("t/a/record")).isEqualTo(bytes("first"));
+    driver.putTransient("t/a/record", bytes("second, longer"));
+    assertThat(driver.getContent("t/a/record")).isEqualTo(bytes("second, longer"));
+    assertThat(driver.list("t/a")).containsExactly("record");
+    assertThat(driver.delete("t")).isTrue();
+    assertThat(driver.stat("t/a/record")).isEmpty();
+  }
+
+  @Test
+  void writesInsideADeferredSyncScopeAreVisibleAtOnceAndScopesNest() throws IOException {
+    try (StorageDriver.SyncScope outer = driver.deferSyncs()) {
+      driver.putContent("s/one", bytes("1"));
+      try (StorageDriver.SyncScope inner = driver.deferSyncs()) {
+        driver.putContent("s/deeper/two", bytes("2"));
+        assertThat(driver.getContent("s/one")).isEqualTo(bytes("1"));
+      }
+      assertThat(driver.getContent("s/deeper/two")).isEqualTo(bytes("2"));
+      StorageWriter writer = driver.writer("s/staged", false);
+      writer.write(ByteBuffer.wrap(bytes("3")));
+      writer.commit();
+      driver.move("s/staged", "s/moved/three");
+      assertThat(driver.delete("s/one")).isTrue();
+    }
+    assertThat(driver.list("s")).containsExactly("deeper", "moved");
+    assertThat(driver.getContent("s/moved/three")).isEqualTo(bytes("3"));
+  }
+
   protected static byte[] bytes(String text) {
     return text.getBytes(UTF_8);
   }

@@ -237,6 +237,15 @@ public final class CachedStorage implements StorageDriver {
   }
 
   @Override
+  public void putTransient(String path, byte[] content) throws IOException {
+    try {
+      delegate.putTransient(path, content);
+    } finally {
+      invalidate(path);
+    }
+  }
+
+  @Override
   public boolean createIfAbsent(String path, byte[] content) throws IOException {
     try {
       return delegate.createIfAbsent(path, content);
@@ -309,6 +318,11 @@ public final class CachedStorage implements StorageDriver {
   @Override
   public Optional<URI> presignedGet(String path, Duration ttl) throws IOException {
     return delegate.presignedGet(path, ttl);
+  }
+
+  @Override
+  public SyncScope deferSyncs() {
+    return delegate.deferSyncs();
   }
 
   @Override

@@ -53,7 +53,9 @@ public final class UploadSession implements AutoCloseable {
   /** Appends the buffer's remaining bytes, hashing them. */
   public void write(ByteBuffer bytes) {
     checkOpen();
-    ByteBuffer forHash = bytes.duplicate();
+    // Hashed first: a large upload's bytes go to the hashing pool, which hashes them while this
+    // thread stores them.
+    state.update(bytes.duplicate());
     try {
       while (bytes.hasRemaining()) {
         writer.write(bytes);
@@ -61,10 +63,9 @@ public final class UploadSession implements AutoCloseable {
     } catch (IOException e) {
       // The staged file may now hold part of this buffer; force a rehash on next open.
       failed = true;
-      state.hasher = null;
+      state.hash = null;
       throw Storage.unavailable("writing upload " + id, e);
     }
-    state.update(forHash);
   }
 
   /**
@@ -76,11 +77,13 @@ public final class UploadSession implements AutoCloseable {
   public BlobInfo commit(Digest digest) {
     checkOpen();
     done = true;
-    try {
+    // The data's move into place, the session's removal and the repository's link sync their
+    // directories once, together, before the blob is reported stored.
+    try (var syncs = uploads.driver().deferSyncs()) {
       writer.commit();
       return uploads.commit(this, digest);
     } catch (IOException e) {
-      state.hasher = null;
+      state.hash = null;
       throw Storage.unavailable("committing upload " + id, e);
     } finally {
       uploads.release(id, state, true);
@@ -97,7 +100,7 @@ public final class UploadSession implements AutoCloseable {
     try {
       writer.close();
     } catch (IOException e) {
-      state.hasher = null;
+      state.hash = null;
       throw Storage.unavailable("closing upload " + id, e);
     } finally {
       uploads.release(id, state, false);

@@ -72,6 +72,10 @@ public final class Uploads {
     this.clock = clock;
   }
 
+  StorageDriver driver() {
+    return driver;
+  }
+
   /**
    * Parses an upload ID from a URL.
    *
@@ -90,9 +94,11 @@ public final class Uploads {
     io(
         "starting upload",
         () -> {
-          // The staged data is created by the first write (every write opens the session):
-          // a POST costs one durable record, and no key for an empty sealed object.
-          driver.putContent(
+          // The staged data is created by the first write (every write opens the session): a
+          // POST writes one record and no key for an empty sealed object. The record need not
+          // survive a crash: neither does the session's unfinished data, and a client whose
+          // session is gone starts it again.
+          driver.putTransient(
               Paths.uploadStartedAt(repo, id), Json.write(new StartRecord(clock.instant())));
           return null;
         });
@@ -126,9 +132,9 @@ public final class Uploads {
             "chunk starts at " + expectedOffset + " but the upload holds " + size + " bytes");
       }
       if (size == 0) {
-        state.hasher = Digest.Algorithm.SHA256.newHasher();
+        state.hash = new RunningHash(Digest.Algorithm.SHA256.newHasher());
         state.hashedSize = 0;
-      } else if (state.hasher == null || state.hashedSize != size) {
+      } else if (state.hash == null || state.hashedSize != size) {
         rehash(repo, id, state);
       }
       StorageWriter writer =
@@ -221,8 +227,8 @@ public final class Uploads {
     String staged = Paths.uploadData(repo, id);
     Digest actual;
     if (claimed.algorithm() == Digest.Algorithm.SHA256) {
-      actual = Digest.of(Digest.Algorithm.SHA256, state.hasher.digest());
-      state.hasher = null;
+      actual = Digest.of(Digest.Algorithm.SHA256, state.hash.digest());
+      state.hash = null;
     } else {
       actual = hashFile(staged, claimed.algorithm());
     }
@@ -284,7 +290,7 @@ public final class Uploads {
     } catch (IOException e) {
       throw Storage.unavailable("rehashing upload " + id, e);
     }
-    state.hasher = hasher;
+    state.hash = new RunningHash(hasher);
     state.hashedSize = total;
   }
 
@@ -342,12 +348,12 @@ public final class Uploads {
   /** In-memory state of a session: its lock and running hash. */
   static final class SessionState {
     final Semaphore lock = new Semaphore(1);
-    java.security.@Nullable MessageDigest hasher;
+    @Nullable RunningHash hash;
     long hashedSize;
 
     void update(ByteBuffer bytes) {
       int n = bytes.remaining();
-      hasher.update(bytes);
+      hash.update(bytes);
       hashedSize += n;
     }
   }

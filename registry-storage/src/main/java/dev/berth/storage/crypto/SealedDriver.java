@@ -174,6 +174,16 @@ public final class SealedDriver implements StorageDriver {
   }
 
   @Override
+  public void putTransient(String path, byte[] content) throws IOException {
+    Optional<SealingKey> key = keyFor(path);
+    if (key.isEmpty()) {
+      inner.putTransient(path, content);
+    } else {
+      inner.putTransient(path, seal(key.get(), content));
+    }
+  }
+
+  @Override
   public boolean createIfAbsent(String path, byte[] content) throws IOException {
     Optional<SealingKey> key = keyFor(path);
     return key.isEmpty()
@@ -289,6 +299,11 @@ public final class SealedDriver implements StorageDriver {
   @Override
   public Optional<URI> presignedGet(String path, Duration ttl) throws IOException {
     return keyFor(path).isEmpty() ? inner.presignedGet(path, ttl) : Optional.empty();
+  }
+
+  @Override
+  public SyncScope deferSyncs() {
+    return inner.deferSyncs();
   }
 
   @Override

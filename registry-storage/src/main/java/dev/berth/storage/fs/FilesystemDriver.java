@@ -77,6 +77,9 @@ public final class FilesystemDriver implements StorageDriver {
   private final Path root;
   private final Path staging;
   private final FileAppender.DirectIo directIo;
+  private final ThreadLocal<DeferredSyncs> deferred = new ThreadLocal<>();
+  private final java.util.concurrent.atomic.AtomicLong directorySyncs =
+      new java.util.concurrent.atomic.AtomicLong();
 
   /**
    * Opens (and creates, if needed) a driver rooted at the given directory.
@@ -176,6 +179,24 @@ public final class FilesystemDriver implements StorageDriver {
       Files.deleteIfExists(temporary);
     }
     fsyncDirectory(parent(target));
+  }
+
+  /** As {@link #putContent}, without the fsyncs of the file and of the directories. */
+  @Override
+  public void putTransient(String path, byte[] content) throws IOException {
+    Path target = resolve(path);
+    Path temporary = stage(content, false);
+    try {
+      withParent(
+          target,
+          () -> {
+            Files.move(temporary, target, ATOMIC_MOVE, REPLACE_EXISTING);
+            return null;
+          },
+          false);
+    } finally {
+      Files.deleteIfExists(temporary);
+    }
   }
 
   @Override
@@ -345,10 +366,17 @@ public final class FilesystemDriver implements StorageDriver {
 
   /** Writes the content to a fresh file in the staging directory and fsyncs it. */
   private Path stage(byte[] content) throws IOException {
+    return stage(content, true);
+  }
+
+  /** Writes the content to a fresh file in the staging directory, fsynced if {@code durable}. */
+  private Path stage(byte[] content, boolean durable) throws IOException {
     Path temporary = staging.resolve(UUID.randomUUID() + ".tmp");
     try (FileChannel channel = FileChannel.open(temporary, CREATE_NEW, WRITE)) {
       writeFully(channel, ByteBuffer.wrap(content));
-      channel.force(true);
+      if (durable) {
+        channel.force(true);
+      }
     } catch (IOException | RuntimeException e) {
       Files.deleteIfExists(temporary);
       throw e;
@@ -376,6 +404,14 @@ public final class FilesystemDriver implements StorageDriver {
    * NoSuchFileException} although its own inputs exist).
    */
   private <T> T withParent(Path target, ParentOperation<T> operation) throws IOException {
+    return withParent(target, operation, true);
+  }
+
+  /**
+   * As {@link #withParent(Path, ParentOperation)}; {@code sync} false skips the directory syncs.
+   */
+  private <T> T withParent(Path target, ParentOperation<T> operation, boolean sync)
+      throws IOException {
     Path parent = parent(target);
     for (int attempt = 1; ; attempt++) {
       Path existing = parent;
@@ -383,7 +419,9 @@ public final class FilesystemDriver implements StorageDriver {
         existing = parent(existing);
       }
       try {
-        Files.createDirectories(parent);
+        if (!existing.equals(parent)) {
+          Files.createDirectories(parent);
+        }
       } catch (FileAlreadyExistsException e) {
         // An ancestor is an object, unless a directory was pruned between two checks.
         String file = e.getFile();
@@ -403,7 +441,7 @@ public final class FilesystemDriver implements StorageDriver {
       try {
         T result = operation.run();
         // Make the entries of directories created here durable; the caller syncs the parent.
-        for (Path directory = parent; !directory.equals(existing); ) {
+        for (Path directory = parent; sync && !directory.equals(existing); ) {
           directory = parent(directory);
           fsyncDirectory(directory);
         }
@@ -479,11 +517,61 @@ public final class FilesystemDriver implements StorageDriver {
     }
   }
 
+  @Override
+  public SyncScope deferSyncs() {
+    DeferredSyncs current = deferred.get();
+    if (current != null) {
+      current.depth++;
+      return current;
+    }
+    DeferredSyncs scope = new DeferredSyncs();
+    deferred.set(scope);
+    return scope;
+  }
+
+  /** The directories this thread's open scope will sync, in the order they changed. */
+  private final class DeferredSyncs implements SyncScope {
+    final java.util.LinkedHashSet<Path> directories = new java.util.LinkedHashSet<>();
+    int depth = 1;
+
+    @Override
+    public void close() {
+      if (--depth > 0) {
+        return;
+      }
+      deferred.remove();
+      for (Path directory : directories) {
+        directorySyncs.incrementAndGet();
+        fsyncDirectoryNow(directory);
+      }
+    }
+  }
+
+  /**
+   * Makes a directory's entries durable, now or when the thread's {@link #deferSyncs()} scope
+   * closes.
+   */
+  private void fsyncDirectory(Path directory) {
+    DeferredSyncs scope = deferred.get();
+    if (scope != null) {
+      scope.directories.add(directory);
+    } else {
+      directorySyncs.incrementAndGet();
+      fsyncDirectoryNow(directory);
+    }
+  }
+
+  /** How many directory syncs this driver has made, for tests. */
+  long directorySyncs() {
+    return directorySyncs.get();
+  }
+
   /**
    * Makes a directory's entries durable. Platforms that cannot open directories (Windows) refuse
-   * this; there the rename itself is all we get.
+   * this, and a directory removed meanwhile has nothing to sync; there the rename itself is all we
+   * get.
    */
-  private static void fsyncDirectory(Path directory) {
+  private static void fsyncDirectoryNow(Path directory) {
     try (FileChannel channel = FileChannel.open(directory, READ)) {
       channel.force(true);
     } catch (IOException e) {

@@ -25,6 +25,37 @@ class FilesystemDriverTest extends StorageDriverContract {
   }
 
   @Test
+  void aDeferredSyncScopeSyncsEachChangedDirectoryOnceWhenItCloses() throws IOException {
+    FilesystemDriver fs = (FilesystemDriver) driver;
+    fs.putContent("d/x", bytes("warm"));
+    long before = fs.directorySyncs();
+    fs.putContent("d/a", bytes("a"));
+    fs.putContent("d/b", bytes("b"));
+    long unscoped = fs.directorySyncs() - before;
+    assertThat(unscoped).as("one sync of d/ per write").isEqualTo(2);
+
+    before = fs.directorySyncs();
+    try (var scope = fs.deferSyncs()) {
+      fs.putContent("d/c", bytes("c"));
+      fs.putContent("d/e", bytes("e"));
+      fs.putContent("d/f", bytes("f"));
+      assertThat(fs.directorySyncs()).as("nothing synced inside the scope").isEqualTo(before);
+    }
+    assertThat(fs.directorySyncs() - before).as("d/ synced once, at the end").isEqualTo(1);
+  }
+
+  @Test
+  void putTransientSyncsNothing() throws IOException {
+    FilesystemDriver fs = (FilesystemDriver) driver;
+    long before = fs.directorySyncs();
+    fs.putTransient("u/1/startedat", bytes("now"));
+    fs.putTransient("u/2/startedat", bytes("now"));
+    assertThat(fs.directorySyncs()).isEqualTo(before);
+    assertThat(fs.getContent("u/2/startedat")).isEqualTo(bytes("now"));
+    assertThat(root().resolve(FilesystemDriver.STAGING_DIRECTORY)).isEmptyDirectory();
+  }
+
+  @Test
   void constructorCreatesTheRootAndDescribesIt() throws IOException {
     Path nested = tempDir.resolve("not/yet/there");
 
