@@ -1,6 +1,7 @@
 package dev.berth.http.server;
 
 import io.netty.bootstrap.ServerBootstrap;
+import io.netty.channel.AdaptiveRecvByteBufAllocator;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
@@ -37,6 +38,12 @@ public final class HttpServer implements AutoCloseable {
 
   /** Largest body chunk handed to handlers at once. */
   public static final int MAX_CHUNK_BYTES = 1024 * 1024;
+
+  /**
+   * Largest socket read: a large body arrives in reads of up to this size (Netty's default is 64
+   * KiB), so that each read is one message for the worker instead of several.
+   */
+  static final int MAX_READ_BYTES = 256 * 1024;
 
   private final EventLoopGroup boss;
   private final EventLoopGroup workers;
@@ -82,6 +89,9 @@ public final class HttpServer implements AutoCloseable {
               .option(ChannelOption.SO_BACKLOG, 1024)
               .childOption(ChannelOption.AUTO_READ, false)
               .childOption(ChannelOption.TCP_NODELAY, true)
+              .childOption(
+                  ChannelOption.RCVBUF_ALLOCATOR,
+                  new AdaptiveRecvByteBufAllocator(512, 16 * 1024, MAX_READ_BYTES))
               .childHandler(
                   new ChannelInitializer<SocketChannel>() {
                     @Override
