@@ -27,7 +27,7 @@ public final class CipherWarmup {
   static final int SEGMENTS = 12_000;
 
   private static final int SEGMENT_BYTES = 4 * 1024;
-  private static final int OBJECT_BYTES = 4 * 1024 * 1024;
+  private static final int OBJECT_BYTES = 1024 * 1024;
   private static final int PIECE_BYTES = 64 * 1024;
 
   private CipherWarmup() {}
