@@ -166,26 +166,18 @@ public final class FilesystemDriver implements StorageDriver {
 
   @Override
   public void putContent(String path, byte[] content) throws IOException {
-    Path target = resolve(path);
-    Path temporary = stage(content);
-    try {
-      withParent(
-          target,
-          () -> {
-            Files.move(temporary, target, ATOMIC_MOVE, REPLACE_EXISTING);
-            return null;
-          });
-    } finally {
-      Files.deleteIfExists(temporary);
-    }
-    fsyncDirectory(parent(target));
+    put(path, content, true);
   }
 
   /** As {@link #putContent}, without the fsyncs of the file and of the directories. */
   @Override
   public void putTransient(String path, byte[] content) throws IOException {
+    put(path, content, false);
+  }
+
+  private void put(String path, byte[] content, boolean durable) throws IOException {
     Path target = resolve(path);
-    Path temporary = stage(content, false);
+    Path temporary = stage(content, durable);
     try {
       withParent(
           target,
@@ -193,9 +185,12 @@ public final class FilesystemDriver implements StorageDriver {
             Files.move(temporary, target, ATOMIC_MOVE, REPLACE_EXISTING);
             return null;
           },
-          false);
+          durable);
     } finally {
       Files.deleteIfExists(temporary);
+    }
+    if (durable) {
+      fsyncDirectory(parent(target));
     }
   }
 
