@@ -30,9 +30,12 @@ import java.nio.file.Path;
 import java.nio.file.SimpleFileVisitor;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.util.ArrayList;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Optional;
+import java.util.Set;
 import java.util.UUID;
+import java.util.concurrent.atomic.AtomicLong;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -78,8 +81,7 @@ public final class FilesystemDriver implements StorageDriver {
   private final Path staging;
   private final FileAppender.DirectIo directIo;
   private final ThreadLocal<DeferredSyncs> deferred = new ThreadLocal<>();
-  private final java.util.concurrent.atomic.AtomicLong directorySyncs =
-      new java.util.concurrent.atomic.AtomicLong();
+  private final AtomicLong directorySyncs = new AtomicLong();
 
   /**
    * Opens (and creates, if needed) a driver rooted at the given directory.
@@ -526,7 +528,7 @@ public final class FilesystemDriver implements StorageDriver {
 
   /** The directories this thread's open scope will sync, in the order they changed. */
   private final class DeferredSyncs implements SyncScope {
-    final java.util.LinkedHashSet<Path> directories = new java.util.LinkedHashSet<>();
+    final Set<Path> directories = new LinkedHashSet<>();
     int depth = 1;
 
     @Override
