@@ -77,15 +77,20 @@ final class FileAppender {
     }
     ByteBuffer b = buffer;
     if (b != null) {
-      int partial = (int) (size % ALIGNMENT);
-      bufferStart = size - partial;
-      b.clear().limit(partial);
-      while (b.hasRemaining()) {
-        if (channel.read(b, bufferStart + b.position()) < 0) {
-          throw new IOException("file " + file + " shrank while being opened for appending");
+      try {
+        int partial = (int) (size % ALIGNMENT);
+        bufferStart = size - partial;
+        b.clear().limit(partial);
+        while (b.hasRemaining()) {
+          if (channel.read(b, bufferStart + b.position()) < 0) {
+            throw new IOException("file " + file + " shrank while being opened for appending");
+          }
         }
+        b.limit(b.capacity());
+      } catch (IOException | RuntimeException e) {
+        release();
+        throw e;
       }
-      b.limit(b.capacity());
     }
   }
 
