@@ -50,7 +50,6 @@ public final class Berth implements AutoCloseable {
   private static final Duration FIRST_LIFECYCLE_RUN = Duration.ofMinutes(10);
 
   private final DataStack data;
-  private final StorageDriver storage;
   private final Registry registry;
   private final Lifecycle lifecycle;
   private final ExecutorService workers;
@@ -71,7 +70,6 @@ public final class Berth implements AutoCloseable {
     this.tokens = tokens;
     this.identities = identities;
     this.data = data;
-    this.storage = data.storage();
     this.registry = registry;
     this.lifecycle = lifecycle;
     this.workers = workers;
@@ -170,6 +168,7 @@ public final class Berth implements AutoCloseable {
     } catch (InterruptedException | RuntimeException e) {
       workers.shutdownNow();
       jobs.shutdownNow();
+      data.close();
       throw e;
     }
     Berth berth = new Berth(data, registry, lifecycle, tokens, identities, workers, jobs, server);
@@ -246,7 +245,7 @@ public final class Berth implements AutoCloseable {
       if (removed > 0) {
         LOG.info("expired {} abandoned upload(s)", removed);
       }
-      int swept = storage.sweepIncompleteWrites(config.uploadExpiry());
+      int swept = data.storage().sweepIncompleteWrites(config.uploadExpiry());
       if (swept > 0) {
         LOG.info("removed {} incomplete write(s) left in storage", swept);
       }

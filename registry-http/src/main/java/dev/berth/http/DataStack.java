@@ -9,7 +9,6 @@ import dev.berth.storage.StorageDriver;
 import dev.berth.storage.crypto.AwsKmsKeyProvider;
 import dev.berth.storage.crypto.CachingKeyProvider;
 import dev.berth.storage.crypto.KeyProvider;
-import dev.berth.storage.crypto.KeyWrapper;
 import dev.berth.storage.crypto.LocalKeyProvider;
 import dev.berth.storage.crypto.SealedDriver;
 import java.io.IOException;
@@ -46,10 +45,27 @@ public record DataStack(
 
   /** Builds the stack over a store; {@link #close()} closes the store too. */
   public static DataStack open(ServerConfig config, StorageDriver store) throws IOException {
-    SecretBox box =
-        new SecretBox(MasterKey.load(config.masterKey(), config.keyDir().resolve("master.key")));
+    try {
+      return build(config, store);
+    } catch (IOException | RuntimeException e) {
+      try {
+        store.close();
+      } catch (IOException suppressed) {
+        e.addSuppressed(suppressed);
+      }
+      throw e;
+    }
+  }
+
+  /** The box of the master key that {@code config} names (key file or BERTH_MASTER_KEY). */
+  static SecretBox masterBox(ServerConfig config) throws IOException {
+    return new SecretBox(MasterKey.load(config.masterKey(), config.keyDir().resolve("master.key")));
+  }
+
+  private static DataStack build(ServerConfig config, StorageDriver store) throws IOException {
+    SecretBox box = masterBox(config);
     box.verifyAgainst(store);
-    LocalKeyProvider local = new LocalKeyProvider(store, wrapper(box));
+    LocalKeyProvider local = new LocalKeyProvider(store, box);
     AwsKmsKeyProvider kms =
         config.encryption().kms() == null
             ? null
@@ -75,21 +91,6 @@ public record DataStack(
     StorageDriver storage =
         new CachedStorage(sealed, config.cacheRecordTtl(), config.cacheBlobStatEntries());
     return new DataStack(store, storage, domains, box, kms);
-  }
-
-  /** The master key's box as the local key provider's wrapper of key-encryption keys. */
-  static KeyWrapper wrapper(SecretBox box) {
-    return new KeyWrapper() {
-      @Override
-      public String wrap(byte[] key, String context) {
-        return box.seal(key, context);
-      }
-
-      @Override
-      public byte[] unwrap(String wrapped, String context) {
-        return box.open(wrapped, context);
-      }
-    };
   }
 
   @Override

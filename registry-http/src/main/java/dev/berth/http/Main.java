@@ -1,7 +1,6 @@
 package dev.berth.http;
 
 import ch.qos.logback.classic.Level;
-import dev.berth.auth.identity.MasterKey;
 import dev.berth.auth.identity.SecretBox;
 import dev.berth.auth.token.TokenService;
 import dev.berth.core.RegistryId;
@@ -52,8 +51,7 @@ public final class Main {
    */
   static int rotateTokenKey(ServerConfig config, Logger log) {
     try (StorageDriver storage = Berth.openStorage(config)) {
-      SecretBox box =
-          new SecretBox(MasterKey.load(config.masterKey(), config.keyDir().resolve("master.key")));
+      SecretBox box = DataStack.masterBox(config);
       String kid = new TokenService(storage, box, Clock.systemUTC()).rotate();
       System.out.println("new token signing key " + kid + " is current");
       return 0;

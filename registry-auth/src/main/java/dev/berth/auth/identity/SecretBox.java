@@ -1,34 +1,27 @@
 package dev.berth.auth.identity;
 
-import java.nio.ByteBuffer;
+import dev.berth.storage.crypto.AesGcmKeyWrapper;
+import dev.berth.storage.crypto.KeyWrapper;
+import java.io.IOException;
 import java.nio.charset.StandardCharsets;
-import java.security.GeneralSecurityException;
-import java.security.SecureRandom;
-import java.util.Base64;
-import javax.crypto.Cipher;
-import javax.crypto.spec.GCMParameterSpec;
-import javax.crypto.spec.SecretKeySpec;
 
 /**
- * Seals small secrets (access-key secrets, token signing keys) with AES-256-GCM under the master
- * key, bound to a context string (the additional authenticated data) so a sealed value cannot be
- * moved to another record. Sealed form: base64 of a 12-byte nonce followed by ciphertext and tag.
+ * Seals small secrets (access-key secrets, token signing keys, the local key-encryption keys of
+ * encryption at rest) with AES-256-GCM under the master key, bound to a context string (the
+ * additional authenticated data) so a sealed value cannot be moved to another record. Sealed form
+ * ({@link AesGcmKeyWrapper}): base64 of a 12-byte nonce followed by ciphertext and tag.
  */
-public final class SecretBox {
+public final class SecretBox implements KeyWrapper {
   /** Length of the master key in bytes. */
-  public static final int KEY_BYTES = 32;
+  public static final int KEY_BYTES = AesGcmKeyWrapper.KEY_BYTES;
 
-  private static final int NONCE_BYTES = 12;
-  private static final int TAG_BITS = 128;
-
-  private final SecretKeySpec key;
-  private final SecureRandom random = new SecureRandom();
+  private final AesGcmKeyWrapper aes;
 
   public SecretBox(byte[] masterKey) {
     if (masterKey.length != KEY_BYTES) {
       throw new IllegalArgumentException("master key must be " + KEY_BYTES + " bytes");
     }
-    this.key = new SecretKeySpec(masterKey.clone(), "AES");
+    this.aes = new AesGcmKeyWrapper(masterKey);
   }
 
   /**
@@ -55,17 +48,9 @@ public final class SecretBox {
 
   /** Seals a secret for the given context. */
   public String seal(byte[] secret, String context) {
-    byte[] nonce = new byte[NONCE_BYTES];
-    random.nextBytes(nonce);
     try {
-      Cipher cipher = Cipher.getInstance("AES/GCM/NoPadding");
-      cipher.init(Cipher.ENCRYPT_MODE, key, new GCMParameterSpec(TAG_BITS, nonce));
-      cipher.updateAAD(context.getBytes(StandardCharsets.UTF_8));
-      byte[] sealed = cipher.doFinal(secret);
-      return Base64.getEncoder()
-          .encodeToString(
-              ByteBuffer.allocate(nonce.length + sealed.length).put(nonce).put(sealed).array());
-    } catch (GeneralSecurityException e) {
+      return aes.wrap(secret, context);
+    } catch (IOException e) {
       throw new IllegalStateException("AES-GCM unavailable", e);
     }
   }
@@ -77,23 +62,25 @@ public final class SecretBox {
    *     under another master key
    */
   public byte[] open(String sealed, String context) {
-    byte[] bytes;
     try {
-      bytes = Base64.getDecoder().decode(sealed);
-    } catch (IllegalArgumentException e) {
-      throw new IllegalStateException("sealed secret is not base64", e);
-    }
-    if (bytes.length < NONCE_BYTES + TAG_BITS / 8) {
-      throw new IllegalStateException("sealed secret is truncated");
-    }
-    try {
-      Cipher cipher = Cipher.getInstance("AES/GCM/NoPadding");
-      cipher.init(Cipher.DECRYPT_MODE, key, new GCMParameterSpec(TAG_BITS, bytes, 0, NONCE_BYTES));
-      cipher.updateAAD(context.getBytes(StandardCharsets.UTF_8));
-      return cipher.doFinal(bytes, NONCE_BYTES, bytes.length - NONCE_BYTES);
-    } catch (GeneralSecurityException e) {
+      return aes.unwrap(sealed, context);
+    } catch (IOException e) {
       throw new IllegalStateException(
-          "cannot open sealed secret for " + context + " (wrong master key or tampered record)", e);
+          "cannot open sealed secret for "
+              + context
+              + " (wrong master key or tampered record): "
+              + e.getMessage(),
+          e);
     }
+  }
+
+  @Override
+  public String wrap(byte[] key, String context) {
+    return seal(key, context);
+  }
+
+  @Override
+  public byte[] unwrap(String wrapped, String context) {
+    return open(wrapped, context);
   }
 }

@@ -2,8 +2,9 @@ package dev.berth.core.repo;
 
 import java.nio.ByteBuffer;
 import java.security.MessageDigest;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Semaphore;
@@ -32,9 +33,11 @@ final class RunningHash {
 
   private static final ExecutorService HASHERS = hashers();
 
+  /** Batch buffers between uploads, shared: an idle session holds none. */
+  private static final BlockingQueue<ByteBuffer> SPARE = new ArrayBlockingQueue<>(4 * MAX_BATCHES);
+
   private final MessageDigest digest;
   private final Semaphore permits = new Semaphore(MAX_BATCHES);
-  private final ConcurrentLinkedQueue<ByteBuffer> spare = new ConcurrentLinkedQueue<>();
   private CompletableFuture<Void> tail = CompletableFuture.completedFuture(null);
   private @Nullable ByteBuffer batch;
   private long inline;
@@ -58,7 +61,7 @@ final class RunningHash {
       ByteBuffer b = batch;
       if (b == null) {
         permits.acquireUninterruptibly();
-        b = spare.poll();
+        b = SPARE.poll();
         batch = b = b == null ? ByteBuffer.allocate(BATCH_BYTES) : b.clear();
       }
       int n = Math.min(b.remaining(), bytes.remaining());
@@ -68,6 +71,14 @@ final class RunningHash {
         submit();
       }
     }
+  }
+
+  /**
+   * Hands a partly filled batch to the pool, so that a session between two requests holds no
+   * buffer; the next update starts a new batch.
+   */
+  void settle() {
+    submit();
   }
 
   /** Waits for the batches, hashes the rest and returns the digest; the hash is then finished. */
@@ -93,7 +104,7 @@ final class RunningHash {
         tail.thenRunAsync(
             () -> {
               digest.update(full);
-              spare.offer(full);
+              SPARE.offer(full);
               permits.release();
             },
             HASHERS);

@@ -77,11 +77,8 @@ public final class UploadSession implements AutoCloseable {
   public BlobInfo commit(Digest digest) {
     checkOpen();
     done = true;
-    // The data's move into place, the session's removal and the repository's link sync their
-    // directories once, together, before the blob is reported stored.
-    try (var syncs = uploads.driver().deferSyncs()) {
-      writer.commit();
-      return uploads.commit(this, digest);
+    try {
+      return uploads.commit(this, writer, digest);
     } catch (IOException e) {
       state.hash = null;
       throw Storage.unavailable("committing upload " + id, e);
@@ -99,6 +96,10 @@ public final class UploadSession implements AutoCloseable {
     done = true;
     try {
       writer.close();
+      RunningHash hash = state.hash;
+      if (hash != null) {
+        hash.settle();
+      }
     } catch (IOException e) {
       state.hash = null;
       throw Storage.unavailable("closing upload " + id, e);

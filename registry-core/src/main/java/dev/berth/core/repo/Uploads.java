@@ -72,10 +72,6 @@ public final class Uploads {
     this.clock = clock;
   }
 
-  StorageDriver driver() {
-    return driver;
-  }
-
   /**
    * Parses an upload ID from a URL.
    *
@@ -220,41 +216,49 @@ public final class Uploads {
     }
   }
 
-  BlobInfo commit(UploadSession session, Digest claimed) {
-    Repository repo = session.repo();
-    UUID id = session.id();
-    SessionState state = session.state();
-    String staged = Paths.uploadData(repo, id);
-    Digest actual;
-    if (claimed.algorithm() == Digest.Algorithm.SHA256) {
-      actual = Digest.of(Digest.Algorithm.SHA256, state.hash.digest());
-      state.hash = null;
-    } else {
-      actual = hashFile(staged, claimed.algorithm());
+  /**
+   * Flushes the session's writer and commits its bytes (see {@link UploadSession#commit}). The
+   * data's move into place, the session's removal and the repository's link sync their directories
+   * once, together, before the blob is reported stored.
+   */
+  BlobInfo commit(UploadSession session, StorageWriter writer, Digest claimed) throws IOException {
+    try (StorageDriver.SyncScope syncs = driver.deferSyncs()) {
+      writer.commit();
+      Repository repo = session.repo();
+      UUID id = session.id();
+      SessionState state = session.state();
+      String staged = Paths.uploadData(repo, id);
+      Digest actual;
+      if (claimed.algorithm() == Digest.Algorithm.SHA256) {
+        actual = Digest.of(Digest.Algorithm.SHA256, state.hash.digest());
+        state.hash = null;
+      } else {
+        actual = hashFile(staged, claimed.algorithm());
+      }
+      if (!actual.equals(claimed)) {
+        io("removing rejected upload " + id, () -> driver.delete(Paths.uploadDir(repo, id)));
+        throw new RegistryException(
+            ErrorKind.DIGEST_INVALID,
+            "provided digest " + claimed + " does not match uploaded content " + actual);
+      }
+      long size = state.hashedSize;
+      String domain = domains.forRepository(repo);
+      String target = Paths.blobData(domain, claimed);
+      io(
+          "committing blob " + claimed,
+          () -> {
+            Optional<ObjectInfo> existing = driver.stat(target);
+            if (existing.isPresent() && existing.get().size() == size) {
+              driver.delete(Paths.uploadDir(repo, id));
+            } else {
+              driver.move(staged, target);
+              driver.delete(Paths.uploadDir(repo, id));
+            }
+            return null;
+          });
+      blobs.link(repo, claimed, domain);
+      return new BlobInfo(claimed, size, domain);
     }
-    if (!actual.equals(claimed)) {
-      io("removing rejected upload " + id, () -> driver.delete(Paths.uploadDir(repo, id)));
-      throw new RegistryException(
-          ErrorKind.DIGEST_INVALID,
-          "provided digest " + claimed + " does not match uploaded content " + actual);
-    }
-    long size = state.hashedSize;
-    String domain = domains.forRepository(repo);
-    String target = Paths.blobData(domain, claimed);
-    io(
-        "committing blob " + claimed,
-        () -> {
-          Optional<ObjectInfo> existing = driver.stat(target);
-          if (existing.isPresent() && existing.get().size() == size) {
-            driver.delete(Paths.uploadDir(repo, id));
-          } else {
-            driver.move(staged, target);
-            driver.delete(Paths.uploadDir(repo, id));
-          }
-          return null;
-        });
-    blobs.link(repo, claimed, domain);
-    return new BlobInfo(claimed, size, domain);
   }
 
   void release(UUID id, SessionState state, boolean finished) {

@@ -14,6 +14,7 @@ import dev.berth.core.Repository;
 import dev.berth.core.RepositoryName;
 import dev.berth.core.Tag;
 import dev.berth.core.manifest.MediaTypes;
+import dev.berth.storage.ForwardingDriver;
 import dev.berth.storage.ObjectInfo;
 import dev.berth.storage.StorageDriver;
 import dev.berth.storage.StorageWriter;
@@ -997,42 +998,16 @@ class RegistryServicesTest {
   }
 
   /** Delegates to another driver; its writers fail while {@link #failWrites} is set. */
-  static final class FailingDriver implements StorageDriver {
-    private final StorageDriver delegate;
+  static final class FailingDriver extends ForwardingDriver {
     volatile boolean failWrites;
 
     FailingDriver(StorageDriver delegate) {
-      this.delegate = delegate;
+      super(delegate);
     }
 
     @Override
     public String describe() {
       return "failing " + delegate.describe();
-    }
-
-    @Override
-    public Optional<ObjectInfo> stat(String path) throws IOException {
-      return delegate.stat(path);
-    }
-
-    @Override
-    public byte[] getContent(String path) throws IOException {
-      return delegate.getContent(path);
-    }
-
-    @Override
-    public void putContent(String path, byte[] content) throws IOException {
-      delegate.putContent(path, content);
-    }
-
-    @Override
-    public boolean createIfAbsent(String path, byte[] content) throws IOException {
-      return delegate.createIfAbsent(path, content);
-    }
-
-    @Override
-    public ReadableByteChannel reader(String path, long offset) throws IOException {
-      return delegate.reader(path, offset);
     }
 
     @Override
@@ -1072,21 +1047,6 @@ class RegistryServicesTest {
           w.close();
         }
       };
-    }
-
-    @Override
-    public void move(String from, String to) throws IOException {
-      delegate.move(from, to);
-    }
-
-    @Override
-    public boolean delete(String path) throws IOException {
-      return delegate.delete(path);
-    }
-
-    @Override
-    public List<String> list(String directory) throws IOException {
-      return delegate.list(directory);
     }
   }
 }

@@ -66,7 +66,7 @@ public final class AesGcmKeyWrapper implements KeyWrapper {
       throw new IOException("wrapped key is not base64", e);
     }
     if (bytes.length < NONCE_BYTES + TAG_BITS / 8) {
-      throw new IOException("wrapped key too short");
+      throw new IOException("wrapped key is truncated");
     }
     try {
       Cipher cipher = Cipher.getInstance("AES/GCM/NoPadding");

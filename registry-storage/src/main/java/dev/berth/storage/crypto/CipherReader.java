@@ -19,7 +19,6 @@ final class CipherReader implements Closeable {
   private final CipherSource source;
   private @Nullable ReadableByteChannel channel;
   private long channelPosition;
-  private int opens;
 
   CipherReader(CipherSource source) {
     this.source = source;
@@ -27,11 +26,6 @@ final class CipherReader implements Closeable {
 
   long size() {
     return source.size();
-  }
-
-  /** How many times the source was opened, for tests of the seek behaviour. */
-  int opens() {
-    return opens;
   }
 
   /**
@@ -98,7 +92,6 @@ final class CipherReader implements Closeable {
     closeChannel();
     channel = source.open(position);
     channelPosition = position;
-    opens++;
   }
 
   private ReadableByteChannel channel() {

@@ -15,11 +15,6 @@ public interface KeyPolicy {
   /** The key that seals the object at the (valid) path, or empty to store it as plain bytes. */
   Optional<SealingKey> keyFor(String path);
 
-  /** Seals nothing: the decorator passes every call through. */
-  static KeyPolicy none() {
-    return path -> Optional.empty();
-  }
-
   /** Seals every object under one key. */
   static KeyPolicy always(SealingKey key) {
     Optional<SealingKey> result = Optional.of(key);

@@ -4,8 +4,7 @@ import java.io.IOException;
 
 /**
  * Seals the key-encryption keys of {@link LocalKeyProvider} before they are stored, e.g. under the
- * server's master key. The server adapts its master-key {@code SecretBox} to this; {@link
- * AesGcmKeyWrapper} is a self-contained AES-256-GCM implementation.
+ * server's master key ({@code SecretBox}, which seals with {@link AesGcmKeyWrapper}).
  */
 public interface KeyWrapper {
 

@@ -11,7 +11,6 @@ import java.nio.ByteBuffer;
 import java.nio.file.NoSuchFileException;
 import java.security.GeneralSecurityException;
 import java.security.SecureRandom;
-import java.time.Clock;
 import java.time.Instant;
 import java.util.Arrays;
 import java.util.concurrent.ConcurrentHashMap;
@@ -61,20 +60,13 @@ public final class LocalKeyProvider implements KeyProvider {
 
   private final StorageDriver store;
   private final KeyWrapper wrapper;
-  private final Clock clock;
   private final SecureRandom random = new SecureRandom();
   private final ConcurrentHashMap<String, SecretKeySpec> keys = new ConcurrentHashMap<>();
 
   /** Keeps key records in {@code store} (not a sealing driver), sealed by {@code wrapper}. */
   public LocalKeyProvider(StorageDriver store, KeyWrapper wrapper) {
-    this(store, wrapper, Clock.systemUTC());
-  }
-
-  /** As {@link #LocalKeyProvider(StorageDriver, KeyWrapper)}, with a clock for creation times. */
-  public LocalKeyProvider(StorageDriver store, KeyWrapper wrapper, Clock clock) {
     this.store = store;
     this.wrapper = wrapper;
-    this.clock = clock;
   }
 
   /** The store path of a key's record. */
@@ -196,7 +188,7 @@ public final class LocalKeyProvider implements KeyProvider {
               1,
               keyId,
               "AES-256-GCM",
-              Instant.now(clock).toString(),
+              Instant.now().toString(),
               wrapper.wrap(key, wrapContext(keyId)));
       byte[] json = JSON.writerWithDefaultPrettyPrinter().writeValueAsBytes(record);
       if (store.createIfAbsent(path, json)) {

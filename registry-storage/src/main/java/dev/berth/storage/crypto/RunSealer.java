@@ -82,12 +82,8 @@ final class RunSealer {
     return plaintextBytes;
   }
 
-  /**
-   * Writes the last segment and the trailer; does not close {@code out}.
-   *
-   * @return the run's stored length
-   */
-  long finish() throws IOException {
+  /** Writes the last segment and the trailer; does not close {@code out}. */
+  void finish() throws IOException {
     if (finished) {
       throw new IllegalStateException("run already finished");
     }
@@ -95,7 +91,6 @@ final class RunSealer {
     encrypting.close();
     long runLength = header.length() + ciphertextBytes + SealedFormat.TRAILER_BYTES;
     writeFully(out, ByteBuffer.wrap(SealedFormat.trailer(runLength, header)));
-    return runLength;
   }
 
   static void writeFully(WritableByteChannel channel, ByteBuffer src) throws IOException {

@@ -129,11 +129,6 @@ public final class SealedDriver implements StorageDriver {
     this.segmentBytes = segmentBytes;
   }
 
-  /** The decorated driver. */
-  public StorageDriver inner() {
-    return inner;
-  }
-
   @Override
   public String describe() {
     return "sealed " + inner.describe();

@@ -89,20 +89,10 @@ public final class FilesystemDriver implements StorageDriver {
    * @throws IOException when the root or its staging directory cannot be created
    */
   public FilesystemDriver(Path root) throws IOException {
-    this(root, true);
+    this(root, new FileAppender.DirectIo(true));
   }
 
-  /**
-   * Opens (and creates, if needed) a driver rooted at the given directory.
-   *
-   * @param directIo whether writers write whole blocks with direct I/O where the filesystem allows
-   *     it (see {@link FileAppender}); false writes everything through the page cache
-   * @throws IOException when the root or its staging directory cannot be created
-   */
-  public FilesystemDriver(Path root, boolean directIo) throws IOException {
-    this(root, new FileAppender.DirectIo(directIo));
-  }
-
+  /** As {@link #FilesystemDriver(Path)}, with the direct I/O switch that tests control. */
   FilesystemDriver(Path root, FileAppender.DirectIo directIo) throws IOException {
     this.directIo = directIo;
     this.root = root.toAbsolutePath().normalize();
@@ -199,7 +189,7 @@ public final class FilesystemDriver implements StorageDriver {
   @Override
   public boolean createIfAbsent(String path, byte[] content) throws IOException {
     Path target = resolve(path);
-    Path temporary = stage(content);
+    Path temporary = stage(content, true);
     boolean created;
     try {
       created =
@@ -362,10 +352,6 @@ public final class FilesystemDriver implements StorageDriver {
   }
 
   /** Writes the content to a fresh file in the staging directory and fsyncs it. */
-  private Path stage(byte[] content) throws IOException {
-    return stage(content, true);
-  }
-
   /** Writes the content to a fresh file in the staging directory, fsynced if {@code durable}. */
   private Path stage(byte[] content, boolean durable) throws IOException {
     Path temporary = staging.resolve(UUID.randomUUID() + ".tmp");
@@ -612,6 +598,7 @@ public final class FilesystemDriver implements StorageDriver {
     @Override
     public void commit() throws IOException {
       if (!channel.isOpen()) {
+        appender.abandon(); // closed under us (an interrupt): give the buffer back
         throw new ClosedChannelException();
       }
       try {
@@ -627,6 +614,7 @@ public final class FilesystemDriver implements StorageDriver {
     @Override
     public void close() throws IOException {
       if (!channel.isOpen()) {
+        appender.abandon();
         return;
       }
       try {

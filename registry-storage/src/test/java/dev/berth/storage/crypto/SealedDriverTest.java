@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.catchThrowable;
 
+import dev.berth.storage.ForwardingDriver;
 import dev.berth.storage.ObjectInfo;
 import dev.berth.storage.StorageDriver;
 import dev.berth.storage.StorageWriter;
@@ -562,12 +563,11 @@ class SealedDriverTest {
   }
 
   /** Counts the bytes read through readers of the inner driver. */
-  static class CountingDriver implements StorageDriver {
-    final StorageDriver delegate;
+  static class CountingDriver extends ForwardingDriver {
     final AtomicLong bytesRead = new AtomicLong();
 
     CountingDriver(StorageDriver delegate) {
-      this.delegate = delegate;
+      super(delegate);
     }
 
     @Override
@@ -576,25 +576,10 @@ class SealedDriverTest {
     }
 
     @Override
-    public Optional<ObjectInfo> stat(String path) throws IOException {
-      return delegate.stat(path);
-    }
-
-    @Override
     public byte[] getContent(String path) throws IOException {
       byte[] content = delegate.getContent(path);
       bytesRead.addAndGet(content.length);
       return content;
-    }
-
-    @Override
-    public void putContent(String path, byte[] content) throws IOException {
-      delegate.putContent(path, content);
-    }
-
-    @Override
-    public boolean createIfAbsent(String path, byte[] content) throws IOException {
-      return delegate.createIfAbsent(path, content);
     }
 
     @Override
@@ -620,21 +605,6 @@ class SealedDriverTest {
           channel.close();
         }
       };
-    }
-
-    @Override
-    public StorageWriter writer(String path, boolean append) throws IOException {
-      return delegate.writer(path, append);
-    }
-
-    @Override
-    public void move(String from, String to) throws IOException {
-      delegate.move(from, to);
-    }
-
-    @Override
-    public boolean delete(String path) throws IOException {
-      return delegate.delete(path);
     }
 
     @Override
