@@ -574,12 +574,15 @@ public final class ConnectionHandler extends ChannelInboundHandlerAdapter {
         ByteBuf chunk = c.alloc().buffer(STREAM_CHUNK_BYTES);
         int read;
         try {
+          // A pooled buffer's view starts where the buffer lies in its chunk, not at 0.
           java.nio.ByteBuffer target = chunk.internalNioBuffer(0, STREAM_CHUNK_BYTES);
+          int start = target.position();
           int n = 0;
           while (target.hasRemaining() && (n = in.read(target)) >= 0) {
             // fill the chunk
           }
-          read = target.position() == 0 && n < 0 ? -1 : target.position();
+          int filled = target.position() - start;
+          read = filled == 0 && n < 0 ? -1 : filled;
           chunk.writerIndex(Math.max(read, 0));
         } catch (IOException | RuntimeException e) {
           chunk.release();

@@ -1,6 +1,7 @@
 package dev.berth.http.server;
 
 import io.netty.bootstrap.ServerBootstrap;
+import io.netty.buffer.PooledByteBufAllocator;
 import io.netty.channel.AdaptiveRecvByteBufAllocator;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelInitializer;
@@ -89,6 +90,11 @@ public final class HttpServer implements AutoCloseable {
               .option(ChannelOption.SO_BACKLOG, 1024)
               .childOption(ChannelOption.AUTO_READ, false)
               .childOption(ChannelOption.TCP_NODELAY, true)
+              // Netty's default (adaptive) allocator runs in a low-memory mode when the heap is
+              // at most 512 MiB, as with our default JVM options: one shared magazine, so buffers
+              // wanted at once by an event loop and a worker fall back to fresh, zeroed direct
+              // memory. The pooled allocator's arenas serve both without that.
+              .childOption(ChannelOption.ALLOCATOR, PooledByteBufAllocator.DEFAULT)
               .childOption(
                   ChannelOption.RCVBUF_ALLOCATOR,
                   new AdaptiveRecvByteBufAllocator(512, 16 * 1024, MAX_READ_BYTES))
