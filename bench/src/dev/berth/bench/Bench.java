@@ -86,6 +86,7 @@ public final class Bench {
       Duration manifestLoad,
       Duration listLoad,
       int smallBlobs,
+      int smallWarmupBlobs,
       int smallBlobBytes,
       int smallWorkers,
       int tags,
@@ -103,6 +104,7 @@ public final class Bench {
             Duration.ofSeconds(20),
             Duration.ofSeconds(10),
             2000,
+            1000,
             4096,
             8,
             1000,
@@ -120,6 +122,7 @@ public final class Bench {
             Duration.ofSeconds(2),
             Duration.ofSeconds(2),
             100,
+            20,
             4096,
             8,
             50,
@@ -130,7 +133,7 @@ public final class Bench {
           Locale.ROOT,
           "mode %s: blob %s (PATCH %s), %d runs per push/pull figure, %d pull streams;"
               + " load phases %d connections, %s warm-up + %s measured (tags/list %s);"
-              + " %d small blobs of %d B, %d workers; %d tags",
+              + " %d small blobs of %d B (after %d unmeasured), %d workers; %d tags",
           mode,
           bytes(blobBytes),
           bytes(chunkBytes),
@@ -142,6 +145,7 @@ public final class Bench {
           seconds(listLoad),
           smallBlobs,
           smallBlobBytes,
+          smallWarmupBlobs,
           smallWorkers,
           tags);
     }
@@ -623,6 +627,24 @@ public final class Bench {
       parallel[i] = blobs.small(5, i, sizes.smallBlobBytes());
       sequentialDigests[i] = Digests.of(sequential[i]);
       parallelDigests[i] = Digests.of(parallel[i]);
+    }
+    // An unmeasured round first, as the load phases have a warm-up: a fresh JVM compiles the
+    // upload path during its first uploads. Its rate is shown on standard error.
+    byte[][] warmup = new byte[sizes.smallWarmupBlobs()][];
+    String[] warmupDigests = new String[warmup.length];
+    for (int i = 0; i < warmup.length; i++) {
+      warmup[i] = blobs.small(7, i, sizes.smallBlobBytes());
+      warmupDigests[i] = Digests.of(warmup[i]);
+    }
+    for (Target target : targets) {
+      try {
+        double rate = uploadMany(target, warmup, warmupDigests, sizes.smallWorkers());
+        progress("small blobs, warm-up (not in the table), %s: %s blobs/s", target.name(), Table.format(rate));
+      } catch (InterruptedException e) {
+        throw e;
+      } catch (Exception e) {
+        progress("small blobs, warm-up, %s failed: %s", target.name(), message(e));
+      }
     }
     for (Target target : targets) {
       figure(SMALL_ONE, target, () -> uploadMany(target, sequential, sequentialDigests, 1));
