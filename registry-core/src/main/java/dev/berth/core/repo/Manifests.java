@@ -276,15 +276,15 @@ public final class Manifests {
     return Page.of(names, limit, last);
   }
 
-  /**
-   * Drops the cached tag listing of a repository after this node changed its tags (or removed the
-   * repository); a listing read meanwhile is not kept.
-   */
   private boolean putTag(Repository repo, Tag tag, byte[] target) throws IOException {
     driver.putContent(Paths.tagLink(repo, tag), target);
     return true;
   }
 
+  /**
+   * Drops the cached tag listing of a repository after this node changed its tags (or removed the
+   * repository); a listing read meanwhile is not kept.
+   */
   void tagsChanged(Repository repo) {
     if (tagListings != null) {
       synchronized (tagChanges) {

@@ -171,18 +171,22 @@ public final class Repositories {
               + "' cannot be deleted because it still contains images");
     }
     String root = Paths.repositoryRoot(repo);
-    io(
-        () -> {
-          for (String child : driver.list(root)) {
-            if (child.startsWith("_")) {
-              driver.delete(root + "/" + child);
+    try {
+      io(
+          () -> {
+            for (String child : driver.list(root)) {
+              if (child.startsWith("_")) {
+                driver.delete(root + "/" + child);
+              }
             }
-          }
-          return null;
-        });
-    policies.invalidate();
-    domains.forget(repo);
-    manifests.tagsChanged(repo);
+            return null;
+          });
+    } finally {
+      // A delete that failed part way has still removed something: no cache keeps the rest.
+      policies.invalidate();
+      domains.forget(repo);
+      manifests.tagsChanged(repo);
+    }
     return config;
   }
 

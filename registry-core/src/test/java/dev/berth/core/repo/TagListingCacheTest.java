@@ -4,12 +4,17 @@ import static dev.berth.core.repo.RegistryServicesTest.bytes;
 import static dev.berth.core.repo.RegistryServicesTest.imageManifest;
 import static dev.berth.core.repo.RegistryServicesTest.repo;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.berth.core.Digest;
+import dev.berth.core.RegistryException;
 import dev.berth.core.Repository;
 import dev.berth.core.Tag;
+import dev.berth.storage.ForwardingDriver;
 import dev.berth.storage.memory.MemoryDriver;
+import java.io.IOException;
 import java.time.Duration;
+import java.time.Instant;
 import org.junit.jupiter.api.Test;
 
 /** Two nodes (registries) on one store: tags/list listings are reused per node, not shared. */
@@ -70,5 +75,32 @@ class TagListingCacheTest {
 
     assertThat(tags(a)).containsExactly("v1");
     assertThat(a.manifests().tagTarget(APP, new Tag("v2"))).isEmpty();
+  }
+
+  @Test
+  void aRepositoryDeleteThatFailsPartWayStillDropsThisNodesListing() {
+    ForwardingDriver failing =
+        new ForwardingDriver(store) {
+          @Override
+          public boolean delete(String path) throws IOException {
+            boolean deleted = delegate.delete(path);
+            if (path.endsWith("/_manifests")) {
+              throw new IOException("store failed after removing " + path);
+            }
+            return deleted;
+          }
+        };
+    Registry node = Registry.builder().storage(failing).tagListingTtl(Duration.ofHours(1)).build();
+    node.repositories().create(APP, RepositoryConfig.defaults(Instant.EPOCH));
+    push(node, "v1", "one");
+    assertThat(tags(node)).containsExactly("v1");
+
+    assertThatThrownBy(() -> node.repositories().delete(APP, true))
+        .isInstanceOf(RuntimeException.class);
+
+    assertThatThrownBy(() -> tags(node))
+        .as("the store has neither the tags nor the repository, and no listing is kept")
+        .isInstanceOf(RegistryException.class)
+        .hasMessageContaining("not known");
   }
 }
