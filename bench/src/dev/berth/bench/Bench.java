@@ -104,7 +104,7 @@ public final class Bench {
             Duration.ofSeconds(20),
             Duration.ofSeconds(10),
             2000,
-            1000,
+            2000,
             4096,
             8,
             1000,
