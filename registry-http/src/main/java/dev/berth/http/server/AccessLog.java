@@ -11,15 +11,19 @@ final class AccessLog {
 
   static void log(String method, String uri, int status, long bytes, long startNanos) {
     if (LOG.isInfoEnabled()) {
-      long micros = (System.nanoTime() - startNanos) / 1000;
       LOG.info(
-          "{} {} {} {}B {}.{}ms",
-          method,
-          uri,
-          status,
-          bytes,
-          micros / 1000,
-          String.format("%03d", micros % 1000));
+          "{} {} {} {}B {}ms", method, uri, status, bytes, millis(System.nanoTime() - startNanos));
     }
+  }
+
+  /**
+   * Milliseconds with three decimals, e.g. {@code 12.045}. Not with {@code String.format}: in a
+   * profile of small uploads that took 2 % of the server's CPU, almost as much as writing the line.
+   */
+  static String millis(long nanos) {
+    long micros = Math.max(nanos, 0) / 1000;
+    long fraction = micros % 1000;
+    String padding = fraction < 10 ? "00" : fraction < 100 ? "0" : "";
+    return (micros / 1000) + "." + padding + fraction;
   }
 }
