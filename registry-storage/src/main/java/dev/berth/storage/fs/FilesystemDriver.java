@@ -168,6 +168,7 @@ public final class FilesystemDriver implements StorageDriver {
   private void put(String path, byte[] content, boolean durable) throws IOException {
     Path target = resolve(path);
     Path temporary = stage(content, durable);
+    boolean moved = false;
     try {
       withParent(
           target,
@@ -176,8 +177,11 @@ public final class FilesystemDriver implements StorageDriver {
             return null;
           },
           durable);
+      moved = true;
     } finally {
-      Files.deleteIfExists(temporary);
+      if (!moved) {
+        Files.deleteIfExists(temporary);
+      }
     }
     if (durable) {
       fsyncDirectory(parent(target));
@@ -396,7 +400,7 @@ public final class FilesystemDriver implements StorageDriver {
     Path parent = parent(target);
     for (int attempt = 1; ; attempt++) {
       Path existing = parent;
-      while (!existing.equals(root) && !Files.isDirectory(existing)) {
+      while (!existing.equals(root) && !isDirectory(existing)) {
         existing = parent(existing);
       }
       try {
@@ -434,6 +438,15 @@ public final class FilesystemDriver implements StorageDriver {
         LOG.debug("parent of {} vanished during a write, retrying (attempt {})", target, attempt);
       }
     }
+  }
+
+  /**
+   * Whether a directory is there. {@code java.io.File} answers a missing path without an exception;
+   * {@code Files.isDirectory} builds one, stack trace and all, and the walk up to the nearest
+   * existing directory before each new object meets a missing one every time.
+   */
+  private static boolean isDirectory(Path path) {
+    return path.toFile().isDirectory();
   }
 
   /**
