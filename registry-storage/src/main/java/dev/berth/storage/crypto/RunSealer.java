@@ -115,11 +115,10 @@ final class RunSealer {
   }
 
   private void encryptSegment(boolean last) throws IOException {
-    int length = filled + TAG_BYTES;
-    if (ciphertext.length < length) {
-      ciphertext = new byte[grown(ciphertext.length, filled) + TAG_BYTES];
+    if (ciphertext.length < plaintext.length + TAG_BYTES) {
+      ciphertext = new byte[plaintext.length + TAG_BYTES];
     }
-    ByteBuffer target = ByteBuffer.wrap(ciphertext, 0, length);
+    ByteBuffer target = ByteBuffer.wrap(ciphertext, 0, filled + TAG_BYTES);
     try {
       encrypter.encryptSegment(ByteBuffer.wrap(plaintext, 0, filled), last, target);
     } catch (GeneralSecurityException e) {

@@ -160,30 +160,17 @@ public final class SealedDriver implements StorageDriver {
 
   @Override
   public void putContent(String path, byte[] content) throws IOException {
-    Optional<SealingKey> key = keyFor(path);
-    if (key.isEmpty()) {
-      inner.putContent(path, content);
-    } else {
-      inner.putContent(path, seal(key.get(), content));
-    }
+    inner.putContent(path, stored(path, content));
   }
 
   @Override
   public void putTransient(String path, byte[] content) throws IOException {
-    Optional<SealingKey> key = keyFor(path);
-    if (key.isEmpty()) {
-      inner.putTransient(path, content);
-    } else {
-      inner.putTransient(path, seal(key.get(), content));
-    }
+    inner.putTransient(path, stored(path, content));
   }
 
   @Override
   public boolean createIfAbsent(String path, byte[] content) throws IOException {
-    Optional<SealingKey> key = keyFor(path);
-    return key.isEmpty()
-        ? inner.createIfAbsent(path, content)
-        : inner.createIfAbsent(path, seal(key.get(), content));
+    return inner.createIfAbsent(path, stored(path, content));
   }
 
   @Override
@@ -200,10 +187,7 @@ public final class SealedDriver implements StorageDriver {
   @Override
   public boolean putIfVersion(String path, byte[] content, @Nullable String expectedVersion)
       throws IOException {
-    Optional<SealingKey> key = keyFor(path);
-    return key.isEmpty()
-        ? inner.putIfVersion(path, content, expectedVersion)
-        : inner.putIfVersion(path, seal(key.get(), content), expectedVersion);
+    return inner.putIfVersion(path, stored(path, content), expectedVersion);
   }
 
   @Override
@@ -336,6 +320,12 @@ public final class SealedDriver implements StorageDriver {
   }
 
   /** One run holding the whole content, sealed in memory. */
+  /** What is stored for {@code content} at a path: sealed when the path has a key, else as is. */
+  private byte[] stored(String path, byte[] content) throws IOException {
+    Optional<SealingKey> key = keyFor(path);
+    return key.isEmpty() ? content : seal(key.get(), content);
+  }
+
   private byte[] seal(SealingKey key, byte[] content) throws IOException {
     DataKey dataKey = provider(key).generateDataKey(key.ref());
     Header header =
